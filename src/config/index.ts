@@ -1,0 +1,6 @@
+export * from './config.constants';
+export * from './config.loader';
+export * from './config.module';
+export * from './config.schema';
+export { parseListen, type ListenAddress } from './config.validators';
+export { redactUrl } from './redact';

@@ -1,0 +1,48 @@
+// The pure rules that turn check results into node health. Kept apart from the
+// registry so that they can be tested without timers, I/O or Nest.
+
+/**
+ * The chain head that lag is measured against. With three or more nodes reporting,
+ * the second-highest height: one node on a wrong chain, or reporting a bogus height,
+ * cannot make every other node look lagging. With one or two, the highest.
+ */
+export function robustHead(heights: readonly number[]): number | null {
+  if (heights.length === 0) return null;
+  const sorted = [...heights].sort((a, b) => b - a);
+  return sorted.length >= 3 ? sorted[1] : sorted[0];
+}
+
+export interface HealthInput {
+  readonly wasHealthy: boolean;
+  readonly checkOk: boolean;
+  readonly consecutiveFailures: number;
+  readonly lag: number | null;
+  readonly maxLag: number;
+  readonly maxFailures: number;
+  readonly failureReason: string | null;
+}
+
+export interface HealthVerdict {
+  readonly healthy: boolean;
+  /** Why the node is not healthy, when it is not. */
+  readonly reason: string | null;
+}
+
+/**
+ * A node becomes unhealthy after `maxFailures` consecutive failed checks, or at once
+ * when its lag exceeds `maxLag`; it becomes healthy on the first good check within
+ * the lag limit. Between those, a failing node keeps its previous state.
+ */
+export function judge(input: HealthInput): HealthVerdict {
+  if (input.checkOk) {
+    if (input.lag !== null && input.lag > input.maxLag) {
+      return { healthy: false, reason: `lag ${input.lag} > ${input.maxLag}` };
+    }
+    return { healthy: true, reason: null };
+  }
+  const reason = input.failureReason ?? 'check failed';
+  if (input.consecutiveFailures >= input.maxFailures) {
+    return { healthy: false, reason: `${reason} (${input.consecutiveFailures} consecutive failures)` };
+  }
+  return { healthy: input.wasHealthy, reason: input.wasHealthy ? null : reason };
+}

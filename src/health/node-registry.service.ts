@@ -1,0 +1,268 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Observable, Subject } from 'rxjs';
+import { InjectConfig, type Config, redactUrl } from '../config';
+import { VixyMetrics } from '../metrics/metrics.service';
+import { judge, robustHead } from './health-rules';
+import {
+  type ClCheckResult,
+  type ClNodeState,
+  type ElCheckResult,
+  type ElNodeState,
+  type Layer,
+  type NodeState,
+  type RegistryEvent,
+} from './node-state';
+
+/**
+ * The single source of truth for the state of every node. The health monitor writes
+ * check results into it; the proxy reads it, and reports failed requests back through
+ * `reportFailure`. Every change of health, availability or failover is emitted once
+ * on `events$` and logged once with its reason.
+ */
+@Injectable()
+export class NodeRegistry {
+  private readonly logger = new Logger(NodeRegistry.name);
+  private readonly subject = new Subject<RegistryEvent>();
+  readonly events$: Observable<RegistryEvent> = this.subject.asObservable();
+
+  private readonly elNodes: ElNodeState[];
+  private readonly clNodes: ClNodeState[];
+  private readonly elByName: Map<string, ElNodeState>;
+  private readonly clByName: Map<string, ClNodeState>;
+  private elHead: number | null = null;
+  private clHead: number | null = null;
+  private failover = false;
+
+  constructor(
+    @InjectConfig() private readonly config: Config,
+    private readonly metrics: VixyMetrics,
+  ) {
+    const el = [
+      ...config.el.primary.map((c) => ({ c, tier: 'primary' as const })),
+      ...config.el.backup.map((c) => ({ c, tier: 'backup' as const })),
+    ];
+    this.elNodes = el.map(({ c, tier }, index) => ({
+      layer: 'el',
+      name: c.name,
+      tier,
+      index,
+      config: c,
+      httpUrl: redactUrl(c.http_url),
+      wsUrl: redactUrl(c.ws_url),
+      blockNumber: null,
+      ...initialState(),
+    }));
+    this.clNodes = config.cl.map((c, index) => ({
+      layer: 'cl',
+      name: c.name,
+      index,
+      config: c,
+      url: redactUrl(c.url),
+      slot: null,
+      healthOk: false,
+      ...initialState(),
+    }));
+    this.elByName = new Map(this.elNodes.map((n) => [n.name, n]));
+    this.clByName = new Map(this.clNodes.map((n) => [n.name, n]));
+    for (const n of this.elNodes) this.metrics.elNodeHealthy.labels(n.name, n.tier).set(0);
+    for (const n of this.clNodes) this.metrics.clNodeHealthy.labels(n.name).set(0);
+  }
+
+  /** EL nodes in order of preference: primaries in config order, then backups. */
+  el(): readonly Readonly<ElNodeState>[] {
+    return this.elNodes;
+  }
+
+  /** CL nodes in config order. */
+  cl(): readonly Readonly<ClNodeState>[] {
+    return this.clNodes;
+  }
+
+  getEl(name: string): Readonly<ElNodeState> | undefined {
+    return this.elByName.get(name);
+  }
+
+  getCl(name: string): Readonly<ClNodeState> | undefined {
+    return this.clByName.get(name);
+  }
+
+  elChainHead(): number | null {
+    return this.elHead;
+  }
+
+  clChainHead(): number | null {
+    return this.clHead;
+  }
+
+  /** True while no primary is healthy and a backup is. */
+  elFailoverActive(): boolean {
+    return this.failover;
+  }
+
+  /**
+   * Passive health: a request to this node failed at the connection level. The node
+   * leaves rotation at once, until its next successful check.
+   */
+  reportFailure(layer: Layer, name: string, reason: string): void {
+    const node = this.find(layer, name);
+    if (!node || node.passiveFailure !== null) return;
+    node.passiveFailure = reason;
+    node.lastError = reason;
+    this.logger.warn(`${layer} node ${name} out of rotation until its next good check: ${reason}`);
+    this.subject.next({ type: 'node-unavailable', layer, name, reason });
+  }
+
+  /** Operator drain: out of rotation whatever its health, until `setDrained(false)`. */
+  setDrained(layer: Layer, name: string, drained: boolean): boolean {
+    const node = this.find(layer, name);
+    if (!node) return false;
+    if (node.drained === drained) return true;
+    node.drained = drained;
+    this.metrics.nodeDrained.labels(layer, name).set(drained ? 1 : 0);
+    this.logger.log(`${layer} node ${name} ${drained ? 'drained' : 'enabled'} by an operator`);
+    this.subject.next({ type: drained ? 'node-drained' : 'node-enabled', layer, name });
+    if (layer === 'el') this.updateFailover();
+    return true;
+  }
+
+  /** Applies one EL check cycle: results by node name (nodes not in the map are untouched). */
+  applyElCycle(results: ReadonlyMap<string, ElCheckResult>, now = Date.now()): void {
+    const { max_el_lag_blocks: maxLag, health_check_max_failures: maxFailures } =
+      this.config.global;
+    const heights: number[] = [];
+    for (const [name, result] of results) {
+      const node = this.elByName.get(name);
+      if (!node) continue;
+      node.lastCheckAt = now;
+      node.lastLatencyMs = result.latencyMs;
+      node.checkOk = result.ok;
+      if (result.ok) {
+        node.blockNumber = result.blockNumber;
+        heights.push(result.blockNumber);
+      }
+    }
+    this.elHead = robustHead(heights) ?? this.elHead;
+    for (const [name, result] of results) {
+      const node = this.elByName.get(name);
+      if (!node) continue;
+      node.lag = lagOf(this.elHead, node.blockNumber);
+      this.settle(node, result.ok ? null : result.reason, maxLag, maxFailures);
+      const labels = [node.name, node.tier] as const;
+      if (node.blockNumber !== null) this.metrics.elNodeBlockNumber.labels(...labels).set(node.blockNumber);
+      if (node.lag !== null) this.metrics.elNodeLag.labels(...labels).set(node.lag);
+      this.metrics.elNodeHealthy.labels(...labels).set(node.isHealthy ? 1 : 0);
+    }
+    if (this.elHead !== null) this.metrics.elChainHead.set(this.elHead);
+    this.metrics.elHealthyNodes.set(this.elNodes.filter((n) => n.isHealthy).length);
+    this.updateFailover();
+    this.subject.next({ type: 'cycle', layer: 'el' });
+  }
+
+  /** Applies one CL check cycle: results by node name. */
+  applyClCycle(results: ReadonlyMap<string, ClCheckResult>, now = Date.now()): void {
+    const { max_cl_lag_slots: maxLag, health_check_max_failures: maxFailures } =
+      this.config.global;
+    const slots: number[] = [];
+    for (const [name, result] of results) {
+      const node = this.clByName.get(name);
+      if (!node) continue;
+      node.lastCheckAt = now;
+      node.lastLatencyMs = result.latencyMs;
+      node.healthOk = result.healthOk;
+      node.checkOk = result.healthOk && result.slot !== null;
+      if (result.slot !== null) {
+        node.slot = result.slot;
+        slots.push(result.slot);
+      }
+    }
+    this.clHead = robustHead(slots) ?? this.clHead;
+    for (const [name, result] of results) {
+      const node = this.clByName.get(name);
+      if (!node) continue;
+      node.lag = lagOf(this.clHead, node.slot);
+      this.settle(node, result.reason ?? (node.checkOk ? null : 'no head slot'), maxLag, maxFailures);
+      if (node.slot !== null) this.metrics.clNodeSlot.labels(node.name).set(node.slot);
+      if (node.lag !== null) this.metrics.clNodeLag.labels(node.name).set(node.lag);
+      this.metrics.clNodeHealthy.labels(node.name).set(node.isHealthy ? 1 : 0);
+    }
+    if (this.clHead !== null) this.metrics.clChainHead.set(this.clHead);
+    this.metrics.clHealthyNodes.set(this.clNodes.filter((n) => n.isHealthy).length);
+    this.subject.next({ type: 'cycle', layer: 'cl' });
+  }
+
+  private settle(
+    node: NodeState,
+    failureReason: string | null,
+    maxLag: number,
+    maxFailures: number,
+  ): void {
+    if (node.checkOk) {
+      node.consecutiveFailures = 0;
+      node.passiveFailure = null;
+    } else {
+      node.consecutiveFailures += 1;
+      node.lastError = failureReason;
+    }
+    const verdict = judge({
+      wasHealthy: node.isHealthy,
+      checkOk: node.checkOk,
+      consecutiveFailures: node.consecutiveFailures,
+      lag: node.lag,
+      maxLag,
+      maxFailures,
+      failureReason,
+    });
+    if (verdict.reason !== null) node.lastError = verdict.reason;
+    if (verdict.healthy === node.isHealthy) return;
+    node.isHealthy = verdict.healthy;
+    const { layer, name } = node;
+    if (verdict.healthy) {
+      this.logger.log(`${layer} node ${name} is healthy`);
+      this.subject.next({ type: 'node-healthy', layer, name });
+    } else {
+      const reason = verdict.reason ?? 'unhealthy';
+      this.logger.warn(`${layer} node ${name} is unhealthy: ${reason}`);
+      this.subject.next({ type: 'node-unhealthy', layer, name, reason });
+    }
+  }
+
+  private updateFailover(): void {
+    const serving = (n: ElNodeState): boolean => n.isHealthy && !n.drained;
+    const primaryUp = this.elNodes.some((n) => n.tier === 'primary' && serving(n));
+    const backupUp = this.elNodes.some((n) => n.tier === 'backup' && serving(n));
+    const failover = !primaryUp && backupUp;
+    if (failover === this.failover) return;
+    this.failover = failover;
+    this.metrics.elFailoverActive.set(failover ? 1 : 0);
+    if (failover) {
+      this.metrics.elFailovers.inc();
+      this.logger.warn('EL failover started: no primary is healthy, backups serve');
+      this.subject.next({ type: 'failover-started' });
+    } else {
+      this.logger.log('EL failover ended');
+      this.subject.next({ type: 'failover-ended' });
+    }
+  }
+
+  private find(layer: Layer, name: string): NodeState | undefined {
+    return layer === 'el' ? this.elByName.get(name) : this.clByName.get(name);
+  }
+}
+
+function initialState() {
+  return {
+    checkOk: false,
+    isHealthy: false,
+    consecutiveFailures: 0,
+    lag: null,
+    lastCheckAt: null,
+    lastLatencyMs: null,
+    lastError: null,
+    passiveFailure: null,
+    drained: false,
+  };
+}
+
+function lagOf(head: number | null, height: number | null): number | null {
+  return head === null || height === null ? null : Math.max(0, head - height);
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { AppModule } from './app.module';
+import { USAGE, parseCli } from './cli';
+import { type Config, ConfigError, loadConfigFile, parseListen } from './config';
+import { createLogger, logLevels } from './logger';
+
+const EXIT_USAGE = 2;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`vixy: ${message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+function loadConfig(path: string, listen: string | undefined): Config {
+  try {
+    return loadConfigFile(path, listen === undefined ? {} : { listen });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const command = parseCli(process.argv.slice(2), process.env);
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    case 'version':
+      process.stdout.write(`vixy ${version()}\n`);
+      return;
+    case 'error':
+      fail(`${command.message}\n\n${USAGE}`);
+    // eslint-disable-next-line no-fallthrough
+    case 'run':
+      break;
+    default: {
+      const never: never = command;
+      throw new Error(`unknown command ${String(never)}`);
+    }
+  }
+  const levels = logLevels(process.env.LOG_LEVEL);
+  if (!levels) fail('LOG_LEVEL: must be one of error, warn, info, debug, verbose');
+  const config = loadConfig(command.configPath, command.listen);
+  const logger = createLogger(levels);
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    new FastifyAdapter({ bodyLimit: config.proxy.max_body_bytes, return503OnClosing: true }),
+    { logger, abortOnError: false },
+  );
+  app.useWebSocketAdapter(new WsAdapter(app));
+  installShutdown(app, config.server.shutdown_grace_ms);
+
+  const { host, port } = parseListen(config.server.listen) ?? { host: '0.0.0.0', port: 8080 };
+  await app.listen(port, host);
+  Logger.log(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}`, 'Vixy');
+}
+
+/** SIGTERM/SIGINT: stop accepting, let in-flight work finish (bounded), exit 0. */
+function installShutdown(app: NestFastifyApplication, graceMs: number): void {
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (closing) return;
+    closing = true;
+    Logger.log(`${signal} received, shutting down`, 'Vixy');
+    const force = setTimeout(() => {
+      Logger.warn(`shutdown took longer than ${graceMs + 5000} ms, exiting`, 'Vixy');
+      process.exit(0);
+    }, graceMs + 5000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        Logger.error(`error during shutdown: ${String(err)}`, 'Vixy');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`vixy: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,161 @@
+import {
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+} from '@willsoto/nestjs-prometheus';
+
+// Every metric Vixy exposes. The names of the contract (DESIGN.md) come from the
+// Rust original's Grafana dashboard: never rename them, only add.
+
+/** Seconds: resolves sub-millisecond proxy overhead and multi-second upstream calls. */
+export const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  30,
+];
+
+export const M = {
+  elRequests: 'vixy_el_requests_total',
+  elRequestDuration: 'vixy_el_request_duration_seconds',
+  elNodeBlockNumber: 'vixy_el_node_block_number',
+  elNodeLag: 'vixy_el_node_lag_blocks',
+  elNodeHealthy: 'vixy_el_node_healthy',
+  elChainHead: 'vixy_el_chain_head',
+  elHealthyNodes: 'vixy_el_healthy_nodes',
+  elFailoverActive: 'vixy_el_failover_active',
+  elFailovers: 'vixy_el_failovers_total',
+  elRpcRequests: 'vixy_el_rpc_requests_total',
+  clRequests: 'vixy_cl_requests_total',
+  clRequestDuration: 'vixy_cl_request_duration_seconds',
+  clNodeSlot: 'vixy_cl_node_slot',
+  clNodeLag: 'vixy_cl_node_lag_slots',
+  clNodeHealthy: 'vixy_cl_node_healthy',
+  clChainHead: 'vixy_cl_chain_head',
+  clHealthyNodes: 'vixy_cl_healthy_nodes',
+  upstreamErrors: 'vixy_upstream_errors_total',
+  retries: 'vixy_retries_total',
+  rateLimited: 'vixy_rate_limited_total',
+  healthCheckDuration: 'vixy_health_check_duration_seconds',
+  nodeDrained: 'vixy_node_drained',
+  wsConnectionsActive: 'vixy_ws_connections_active',
+  wsConnections: 'vixy_ws_connections_total',
+  wsMessages: 'vixy_ws_messages_total',
+  wsReconnections: 'vixy_ws_reconnections_total',
+  wsReconnectionAttempts: 'vixy_ws_reconnection_attempts_total',
+  wsSubscriptionsActive: 'vixy_ws_subscriptions_active',
+  wsSubscriptions: 'vixy_ws_subscriptions_total',
+  wsUpstreamNode: 'vixy_ws_upstream_node',
+} as const;
+
+export const metricProviders = [
+  makeCounterProvider({
+    name: M.elRequests,
+    help: 'EL HTTP requests sent to a node',
+    labelNames: ['node', 'tier'],
+  }),
+  makeHistogramProvider({
+    name: M.elRequestDuration,
+    help: 'EL upstream request duration',
+    labelNames: ['node', 'tier'],
+    buckets: LATENCY_BUCKETS,
+  }),
+  makeGaugeProvider({
+    name: M.elNodeBlockNumber,
+    help: 'Latest block number reported by the node',
+    labelNames: ['node', 'tier'],
+  }),
+  makeGaugeProvider({
+    name: M.elNodeLag,
+    help: 'Blocks behind the EL chain head',
+    labelNames: ['node', 'tier'],
+  }),
+  makeGaugeProvider({
+    name: M.elNodeHealthy,
+    help: '1 if the EL node is healthy',
+    labelNames: ['node', 'tier'],
+  }),
+  makeGaugeProvider({ name: M.elChainHead, help: 'EL chain head used to measure lag' }),
+  makeGaugeProvider({ name: M.elHealthyNodes, help: 'Healthy EL nodes' }),
+  makeGaugeProvider({
+    name: M.elFailoverActive,
+    help: '1 while no primary EL node is healthy and a backup serves',
+  }),
+  makeCounterProvider({ name: M.elFailovers, help: 'Times EL traffic failed over to backups' }),
+  makeCounterProvider({
+    name: M.elRpcRequests,
+    help: 'EL JSON-RPC calls by method (exotic methods fold into "other")',
+    labelNames: ['method'],
+  }),
+  makeCounterProvider({
+    name: M.clRequests,
+    help: 'CL HTTP requests sent to a node',
+    labelNames: ['node'],
+  }),
+  makeHistogramProvider({
+    name: M.clRequestDuration,
+    help: 'CL upstream request duration (to response headers)',
+    labelNames: ['node'],
+    buckets: LATENCY_BUCKETS,
+  }),
+  makeGaugeProvider({ name: M.clNodeSlot, help: 'Head slot of the CL node', labelNames: ['node'] }),
+  makeGaugeProvider({
+    name: M.clNodeLag,
+    help: 'Slots behind the CL chain head',
+    labelNames: ['node'],
+  }),
+  makeGaugeProvider({
+    name: M.clNodeHealthy,
+    help: '1 if the CL node is healthy',
+    labelNames: ['node'],
+  }),
+  makeGaugeProvider({ name: M.clChainHead, help: 'CL chain head slot used to measure lag' }),
+  makeGaugeProvider({ name: M.clHealthyNodes, help: 'Healthy CL nodes' }),
+  makeCounterProvider({
+    name: M.upstreamErrors,
+    help: 'Failed upstream requests by kind (timeout, connect, http_5xx, rate_limited, invalid)',
+    labelNames: ['layer', 'node', 'kind'],
+  }),
+  makeCounterProvider({
+    name: M.retries,
+    help: 'Requests retried on another node',
+    labelNames: ['layer'],
+  }),
+  makeCounterProvider({
+    name: M.rateLimited,
+    help: 'Requests answered 429 because every eligible node was out of budget',
+    labelNames: ['layer'],
+  }),
+  makeHistogramProvider({
+    name: M.healthCheckDuration,
+    help: 'Duration of one health check of a node',
+    labelNames: ['layer', 'node'],
+    buckets: LATENCY_BUCKETS,
+  }),
+  makeGaugeProvider({
+    name: M.nodeDrained,
+    help: '1 while an operator has drained the node',
+    labelNames: ['layer', 'node'],
+  }),
+  makeGaugeProvider({ name: M.wsConnectionsActive, help: 'Open client WebSocket sessions' }),
+  makeCounterProvider({ name: M.wsConnections, help: 'Client WebSocket sessions opened' }),
+  makeCounterProvider({
+    name: M.wsMessages,
+    help: 'WebSocket messages by direction (client_to_upstream, upstream_to_client)',
+    labelNames: ['direction'],
+  }),
+  makeCounterProvider({
+    name: M.wsReconnections,
+    help: 'Completed moves of a session to another upstream node',
+  }),
+  makeCounterProvider({
+    name: M.wsReconnectionAttempts,
+    help: 'Attempts to connect a session to an upstream node, by status (success, failure)',
+    labelNames: ['status'],
+  }),
+  makeGaugeProvider({ name: M.wsSubscriptionsActive, help: 'Active client subscriptions' }),
+  makeCounterProvider({ name: M.wsSubscriptions, help: 'Client subscriptions created' }),
+  makeGaugeProvider({
+    name: M.wsUpstreamNode,
+    help: 'Client sessions currently served by each EL node',
+    labelNames: ['node'],
+  }),
+];

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { type Counter, type Gauge, type Histogram } from 'prom-client';
+import { M } from './metrics.providers';
+
+/**
+ * Every Vixy metric in one injectable. Modules record into these fields; for the
+ * hot path, bind label values once (`elRequests.labels(node, tier)`) and keep the child.
+ */
+@Injectable()
+export class VixyMetrics {
+  constructor(
+    @InjectMetric(M.elRequests) readonly elRequests: Counter<'node' | 'tier'>,
+    @InjectMetric(M.elRequestDuration) readonly elRequestDuration: Histogram<'node' | 'tier'>,
+    @InjectMetric(M.elNodeBlockNumber) readonly elNodeBlockNumber: Gauge<'node' | 'tier'>,
+    @InjectMetric(M.elNodeLag) readonly elNodeLag: Gauge<'node' | 'tier'>,
+    @InjectMetric(M.elNodeHealthy) readonly elNodeHealthy: Gauge<'node' | 'tier'>,
+    @InjectMetric(M.elChainHead) readonly elChainHead: Gauge,
+    @InjectMetric(M.elHealthyNodes) readonly elHealthyNodes: Gauge,
+    @InjectMetric(M.elFailoverActive) readonly elFailoverActive: Gauge,
+    @InjectMetric(M.elFailovers) readonly elFailovers: Counter,
+    @InjectMetric(M.elRpcRequests) readonly elRpcRequests: Counter<'method'>,
+    @InjectMetric(M.clRequests) readonly clRequests: Counter<'node'>,
+    @InjectMetric(M.clRequestDuration) readonly clRequestDuration: Histogram<'node'>,
+    @InjectMetric(M.clNodeSlot) readonly clNodeSlot: Gauge<'node'>,
+    @InjectMetric(M.clNodeLag) readonly clNodeLag: Gauge<'node'>,
+    @InjectMetric(M.clNodeHealthy) readonly clNodeHealthy: Gauge<'node'>,
+    @InjectMetric(M.clChainHead) readonly clChainHead: Gauge,
+    @InjectMetric(M.clHealthyNodes) readonly clHealthyNodes: Gauge,
+    @InjectMetric(M.upstreamErrors) readonly upstreamErrors: Counter<'layer' | 'node' | 'kind'>,
+    @InjectMetric(M.retries) readonly retries: Counter<'layer'>,
+    @InjectMetric(M.rateLimited) readonly rateLimited: Counter<'layer'>,
+    @InjectMetric(M.healthCheckDuration) readonly healthCheckDuration: Histogram<'layer' | 'node'>,
+    @InjectMetric(M.nodeDrained) readonly nodeDrained: Gauge<'layer' | 'node'>,
+    @InjectMetric(M.wsConnectionsActive) readonly wsConnectionsActive: Gauge,
+    @InjectMetric(M.wsConnections) readonly wsConnections: Counter,
+    @InjectMetric(M.wsMessages) readonly wsMessages: Counter<'direction'>,
+    @InjectMetric(M.wsReconnections) readonly wsReconnections: Counter,
+    @InjectMetric(M.wsReconnectionAttempts) readonly wsReconnectionAttempts: Counter<'status'>,
+    @InjectMetric(M.wsSubscriptionsActive) readonly wsSubscriptionsActive: Gauge,
+    @InjectMetric(M.wsSubscriptions) readonly wsSubscriptions: Counter,
+    @InjectMetric(M.wsUpstreamNode) readonly wsUpstreamNode: Gauge<'node'>,
+  ) {}
+}
