@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { type Config, ConfigModule } from './config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ProxyModule } from './proxy/proxy.module';
 
 /** config -> metrics -> health -> proxy: data flows one way. */
 @Module({})
@@ -9,7 +10,12 @@ export class AppModule {
   static forRoot(config: Config): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), MetricsModule.forRoot(config), HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        MetricsModule.forRoot(config),
+        HealthModule,
+        ProxyModule,
+      ],
     };
   }
 }

@@ -55,7 +55,10 @@ export function parseConfig(text: string, file: string, overrides: ConfigOverrid
     if (err instanceof TomlError) {
       const first = err.message.split('\n')[0];
       throw new ConfigError(file, [
-        { path: '', message: `TOML syntax error at line ${err.line}, column ${err.column}: ${first}` },
+        {
+          path: '',
+          message: `TOML syntax error at line ${err.line}, column ${err.column}: ${first}`,
+        },
       ]);
     }
     throw err;
@@ -117,7 +120,8 @@ function duplicateNames(config: VixyConfig): ConfigIssue[] {
     for (const { path, name } of nodes) {
       const first = seen.get(name);
       if (first === undefined) seen.set(name, path);
-      else issues.push({ path: `${path}.name`, message: `duplicate node name "${name}" (${first})` });
+      else
+        issues.push({ path: `${path}.name`, message: `duplicate node name "${name}" (${first})` });
     }
   };
   check([

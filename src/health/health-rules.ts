@@ -42,7 +42,10 @@ export function judge(input: HealthInput): HealthVerdict {
   }
   const reason = input.failureReason ?? 'check failed';
   if (input.consecutiveFailures >= input.maxFailures) {
-    return { healthy: false, reason: `${reason} (${input.consecutiveFailures} consecutive failures)` };
+    return {
+      healthy: false,
+      reason: `${reason} (${input.consecutiveFailures} consecutive failures)`,
+    };
   }
   return { healthy: input.wasHealthy, reason: input.wasHealthy ? null : reason };
 }

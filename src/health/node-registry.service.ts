@@ -148,7 +148,8 @@ export class NodeRegistry {
       node.lag = lagOf(this.elHead, node.blockNumber);
       this.settle(node, result.ok ? null : result.reason, maxLag, maxFailures);
       const labels = [node.name, node.tier] as const;
-      if (node.blockNumber !== null) this.metrics.elNodeBlockNumber.labels(...labels).set(node.blockNumber);
+      if (node.blockNumber !== null)
+        this.metrics.elNodeBlockNumber.labels(...labels).set(node.blockNumber);
       if (node.lag !== null) this.metrics.elNodeLag.labels(...labels).set(node.lag);
       this.metrics.elNodeHealthy.labels(...labels).set(node.isHealthy ? 1 : 0);
     }
@@ -160,8 +161,7 @@ export class NodeRegistry {
 
   /** Applies one CL check cycle: results by node name. */
   applyClCycle(results: ReadonlyMap<string, ClCheckResult>, now = Date.now()): void {
-    const { max_cl_lag_slots: maxLag, health_check_max_failures: maxFailures } =
-      this.config.global;
+    const { max_cl_lag_slots: maxLag, health_check_max_failures: maxFailures } = this.config.global;
     const slots: number[] = [];
     for (const [name, result] of results) {
       const node = this.clByName.get(name);
@@ -180,7 +180,12 @@ export class NodeRegistry {
       const node = this.clByName.get(name);
       if (!node) continue;
       node.lag = lagOf(this.clHead, node.slot);
-      this.settle(node, result.reason ?? (node.checkOk ? null : 'no head slot'), maxLag, maxFailures);
+      this.settle(
+        node,
+        result.reason ?? (node.checkOk ? null : 'no head slot'),
+        maxLag,
+        maxFailures,
+      );
       if (node.slot !== null) this.metrics.clNodeSlot.labels(node.name).set(node.slot);
       if (node.lag !== null) this.metrics.clNodeLag.labels(node.name).set(node.lag);
       this.metrics.clNodeHealthy.labels(node.name).set(node.isHealthy ? 1 : 0);

@@ -1,5 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { register } from 'prom-client';
 import { InjectConfig, type Config, parseListen } from '../config';
 
@@ -23,7 +28,8 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       }
       register.metrics().then(
         (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
-        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
+        (err: unknown) =>
+          res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
       );
     });
     this.server = server;
