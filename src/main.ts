@@ -3,10 +3,8 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { WsAdapter } from '@nestjs/platform-ws';
-import { AppModule } from './app.module';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from './bootstrap';
 import { USAGE, parseCli } from './cli';
 import { type Config, ConfigError, loadConfigFile, parseListen } from './config';
 import { createLogger, logLevels } from './logger';
@@ -58,12 +56,7 @@ async function main(): Promise<void> {
   const config = loadConfig(command.configPath, command.listen);
   const logger = createLogger(levels);
 
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: config.proxy.max_body_bytes, return503OnClosing: true }),
-    { logger, abortOnError: false },
-  );
-  app.useWebSocketAdapter(new WsAdapter(app));
+  const app = await createApp(config, logger);
   installShutdown(app, config.server.shutdown_grace_ms);
 
   const { host, port } = parseListen(config.server.listen) ?? { host: '0.0.0.0', port: 8080 };

@@ -1,0 +1,25 @@
+import { type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { AppModule } from './app.module';
+import { type Config } from './config';
+import { setupSwagger } from './swagger';
+
+/**
+ * The application exactly as `vixy` runs it, minus `listen()`: main.ts and the
+ * specs that exercise the whole service (with `app.inject()`) share this.
+ */
+export async function createApp(
+  config: Config,
+  logger: LoggerService | false = false,
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    new FastifyAdapter({ bodyLimit: config.proxy.max_body_bytes, return503OnClosing: true }),
+    { logger, abortOnError: false },
+  );
+  app.useWebSocketAdapter(new WsAdapter(app));
+  setupSwagger(app);
+  return app;
+}
