@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
 import { type Config, ConfigModule } from './config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -15,6 +16,7 @@ export class AppModule {
         MetricsModule.forRoot(config),
         HealthModule,
         ProxyModule,
+        AdminModule.forRoot(config),
       ],
     };
   }

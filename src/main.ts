@@ -24,8 +24,9 @@ function fail(message: string): never {
 }
 
 function loadConfig(path: string, listen: string | undefined): Config {
+  const adminToken = process.env.VIXY_ADMIN_TOKEN || undefined;
   try {
-    return loadConfigFile(path, listen === undefined ? {} : { listen });
+    return loadConfigFile(path, { listen, adminToken });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;

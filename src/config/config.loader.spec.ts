@@ -186,6 +186,18 @@ url = "http://localhost:6052"
     ]);
   });
 
+  it('takes the admin token from the environment override, validated', () => {
+    expect(parseConfig(MINIMAL, 'test.toml', { adminToken: 'x'.repeat(16) }).admin.token).toBe(
+      'x'.repeat(16),
+    );
+    expect(issuesOf(MINIMAL, { adminToken: 'short' })).toEqual([
+      'VIXY_ADMIN_TOKEN: must be at least 16 characters',
+    ]);
+    expect(issuesOf(`[admin]\ntoken = "short"\n${MINIMAL}`)).toEqual([
+      'admin.token: must be at least 16 characters',
+    ]);
+  });
+
   it('never puts a URL (and its secrets) in an error message', () => {
     const text = MINIMAL.replace(
       'ws_url = "ws://localhost:8546"',

@@ -29,6 +29,8 @@ export class ConfigError extends Error {
 export interface ConfigOverrides {
   /** `--listen host:port` from the command line. */
   readonly listen?: string;
+  /** `VIXY_ADMIN_TOKEN` from the environment: replaces `[admin].token`. */
+  readonly adminToken?: string;
 }
 
 /** Reads, validates and freezes a TOML config file. Throws ConfigError. */
@@ -68,6 +70,11 @@ export function parseConfig(text: string, file: string, overrides: ConfigOverrid
       { path: '--listen', message: 'must be "host:port" with a port from 1 to 65535' },
     ]);
   }
+  if (overrides.adminToken !== undefined && overrides.adminToken.length < 16) {
+    throw new ConfigError(file, [
+      { path: 'VIXY_ADMIN_TOKEN', message: 'must be at least 16 characters' },
+    ]);
+  }
   const config = plainToInstance(VixyConfig, raw, { exposeDefaultValues: true });
   const issues = validateSync(config, {
     whitelist: true,
@@ -78,6 +85,7 @@ export function parseConfig(text: string, file: string, overrides: ConfigOverrid
   if (issues.length === 0) issues.push(...duplicateNames(config));
   if (issues.length > 0) throw new ConfigError(file, issues);
   if (overrides.listen !== undefined) config.server.listen = overrides.listen;
+  if (overrides.adminToken !== undefined) config.admin.token = overrides.adminToken;
   return deepFreeze(config);
 }
 

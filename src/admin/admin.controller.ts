@@ -1,0 +1,66 @@
+import {
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { NodeRegistry } from '../health/node-registry.service';
+import { type Layer } from '../health/node-state';
+import { AdminNodesDto, DrainResultDto } from './admin.dto';
+import { AdminGuard } from './admin.guard';
+import { toAdminNode } from './admin.nodes';
+
+@ApiTags('admin')
+@ApiBearerAuth('admin')
+@ApiUnauthorizedResponse({ description: 'missing or wrong bearer token' })
+@UseGuards(AdminGuard)
+@Controller('admin')
+export class AdminController {
+  constructor(private readonly registry: NodeRegistry) {}
+
+  @Get('nodes')
+  @ApiOkResponse({ type: AdminNodesDto, description: 'every node with its full state' })
+  nodes(): AdminNodesDto {
+    return { el: this.registry.el().map(toAdminNode), cl: this.registry.cl().map(toAdminNode) };
+  }
+
+  /**
+   * Takes the node(s) of that name out of rotation: new requests go elsewhere and
+   * WebSocket sessions on it move to another node. Survives health checks until enabled.
+   */
+  @Post('nodes/:name/drain')
+  @HttpCode(200)
+  @ApiOkResponse({ type: DrainResultDto })
+  @ApiNotFoundResponse({ description: 'no node of that name' })
+  drain(@Param('name') name: string): DrainResultDto {
+    return this.setDrained(name, true);
+  }
+
+  @Post('nodes/:name/enable')
+  @HttpCode(200)
+  @ApiOkResponse({ type: DrainResultDto })
+  @ApiNotFoundResponse({ description: 'no node of that name' })
+  enable(@Param('name') name: string): DrainResultDto {
+    return this.setDrained(name, false);
+  }
+
+  private setDrained(name: string, drained: boolean): DrainResultDto {
+    const layers: Layer[] = ['el', 'cl'];
+    const changed = layers.filter((layer) => this.registry.setDrained(layer, name, drained));
+    if (changed.length === 0) throw new NotFoundException(`no node named "${name}"`);
+    const nodes = [this.registry.getEl(name), this.registry.getCl(name)].filter(
+      (n) => n !== undefined,
+    );
+    return { nodes: nodes.map(toAdminNode) };
+  }
+}
