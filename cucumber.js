@@ -1,7 +1,6 @@
 // Behaviour tests: the built service against real anvil and Lodestar nodes.
 module.exports = {
   default: {
-    paths: ['features/**/*.feature'],
     requireModule: ['ts-node/register/transpile-only'],
     require: ['features/support/**/*.ts', 'features/step_definitions/**/*.ts'],
     format: ['progress'],

@@ -1,0 +1,10 @@
+/** The real-node test harness: anvil (EL), Lodestar (CL) and Vixy as child processes. */
+export * from './anvil';
+export * from './http';
+export * from './json-rpc';
+export * from './lodestar';
+export * from './ports';
+export * from './processes';
+export * from './tempdirs';
+export * from './vixy';
+export * from './wait';
