@@ -7,6 +7,7 @@ import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './bootstrap';
 import { USAGE, parseCli } from './cli';
 import { type Config, ConfigError, loadConfigFile, parseListen } from './config';
+import { ReadinessState } from './health/readiness-state.service';
 import { createLogger, logLevels } from './logger';
 
 const EXIT_USAGE = 2;
@@ -65,17 +66,22 @@ async function main(): Promise<void> {
   Logger.log(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}`, 'Vixy');
 }
 
-/** SIGTERM/SIGINT: stop accepting, let in-flight work finish (bounded), exit 0. */
+/**
+ * SIGTERM/SIGINT: readiness turns 503 at once; then Nest's shutdown closes WebSocket
+ * sessions with 1001 (before the listener), stops accepting, lets in-flight HTTP
+ * requests finish, and only then releases upstream pools. Bounded by the grace period.
+ */
 function installShutdown(app: NestFastifyApplication, graceMs: number): void {
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (closing) return;
     closing = true;
-    Logger.log(`${signal} received, shutting down`, 'Vixy');
+    Logger.log(`${signal} received, shutting down (grace ${graceMs} ms)`, 'Vixy');
+    app.get(ReadinessState).startDraining(`${signal} received`);
     const force = setTimeout(() => {
-      Logger.warn(`shutdown took longer than ${graceMs + 5000} ms, exiting`, 'Vixy');
+      Logger.warn(`in-flight work still running after ${graceMs} ms, exiting`, 'Vixy');
       process.exit(0);
-    }, graceMs + 5000);
+    }, graceMs);
     force.unref();
     app.close().then(
       () => process.exit(0),

@@ -16,6 +16,7 @@ export interface HealthInput {
   readonly wasHealthy: boolean;
   readonly checkOk: boolean;
   readonly consecutiveFailures: number;
+  /** Blocks or slots behind the head by the height this check reported; null if none. */
   readonly lag: number | null;
   readonly maxLag: number;
   readonly maxFailures: number;
@@ -26,26 +27,35 @@ export interface HealthVerdict {
   readonly healthy: boolean;
   /** Why the node is not healthy, when it is not. */
   readonly reason: string | null;
+  /**
+   * The verdict follows from this check alone (a good check, a lag, the last allowed
+   * failure), rather than keeping the previous state while failures are counted.
+   */
+  readonly final: boolean;
 }
 
 /**
  * A node becomes unhealthy after `maxFailures` consecutive failed checks, or at once
- * when its lag exceeds `maxLag`; it becomes healthy on the first good check within
- * the lag limit. Between those, a failing node keeps its previous state.
+ * when its lag (measured by this check) exceeds `maxLag`; it becomes healthy on the
+ * first good check within the lag limit. Between those, a failing node keeps its
+ * previous state.
  */
 export function judge(input: HealthInput): HealthVerdict {
-  if (input.checkOk) {
-    if (input.lag !== null && input.lag > input.maxLag) {
-      return { healthy: false, reason: `lag ${input.lag} > ${input.maxLag}` };
-    }
-    return { healthy: true, reason: null };
+  if (input.lag !== null && input.lag > input.maxLag) {
+    return { healthy: false, reason: `lag ${input.lag} > ${input.maxLag}`, final: true };
   }
+  if (input.checkOk) return { healthy: true, reason: null, final: true };
   const reason = input.failureReason ?? 'check failed';
   if (input.consecutiveFailures >= input.maxFailures) {
     return {
       healthy: false,
-      reason: `${reason} (${input.consecutiveFailures} consecutive failures)`,
+      reason: `${reason} (${input.consecutiveFailures} consecutive failure${input.consecutiveFailures === 1 ? '' : 's'})`,
+      final: true,
     };
   }
-  return { healthy: input.wasHealthy, reason: input.wasHealthy ? null : reason };
+  return {
+    healthy: input.wasHealthy,
+    reason: input.wasHealthy ? null : reason,
+    final: false,
+  };
 }

@@ -1,12 +1,33 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
+import { ClChecker } from './cl-checker.service';
+import { ElChecker } from './el-checker.service';
+import { CHECK_DISPATCHER_FACTORY, poolDispatcherFactory } from './health.constants';
 import { HealthController } from './health.controller';
+import { HealthMonitor } from './health-monitor.service';
 import { NodeRegistry } from './node-registry.service';
+import { NodesHealthIndicator } from './nodes.health-indicator';
+import { ReadinessState } from './readiness-state.service';
+import { StatusController } from './status.controller';
 
+/**
+ * Who is healthy: the node registry (read by the proxy), the EL/CL checkers and the
+ * scheduled monitor that feeds it, GET /status, and the Terminus probes GET /health
+ * (liveness) and GET /health/ready (readiness).
+ */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
-  providers: [NodeRegistry],
-  exports: [NodeRegistry],
+  imports: [ScheduleModule.forRoot(), TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController, StatusController],
+  providers: [
+    NodeRegistry,
+    ReadinessState,
+    { provide: CHECK_DISPATCHER_FACTORY, useValue: poolDispatcherFactory },
+    ElChecker,
+    ClChecker,
+    HealthMonitor,
+    NodesHealthIndicator,
+  ],
+  exports: [NodeRegistry, ReadinessState],
 })
 export class HealthModule {}

@@ -8,6 +8,7 @@ import {
   type ClNodeState,
   type ElCheckResult,
   type ElNodeState,
+  isAvailable,
   type Layer,
   type NodeState,
   type RegistryEvent,
@@ -32,6 +33,8 @@ export class NodeRegistry {
   private elHead: number | null = null;
   private clHead: number | null = null;
   private failover = false;
+  /** Nodes that got a final verdict since start-up (see `settle`). */
+  private readonly judged = new WeakSet<NodeState>();
 
   constructor(
     @InjectConfig() private readonly config: Config,
@@ -101,13 +104,16 @@ export class NodeRegistry {
 
   /**
    * Passive health: a request to this node failed at the connection level. The node
-   * leaves rotation at once, until its next successful check.
+   * leaves rotation at once, until its next successful check. `reason` is shown and
+   * logged as given: describe the failure (`connection refused`), never the URL.
    */
   reportFailure(layer: Layer, name: string, reason: string): void {
     const node = this.find(layer, name);
     if (!node || node.passiveFailure !== null) return;
+    const wasAvailable = isAvailable(node);
     node.passiveFailure = reason;
     node.lastError = reason;
+    if (!wasAvailable) return;
     this.logger.warn(`${layer} node ${name} out of rotation until its next good check: ${reason}`);
     this.subject.next({ type: 'node-unavailable', layer, name, reason });
   }
@@ -146,7 +152,10 @@ export class NodeRegistry {
       const node = this.elByName.get(name);
       if (!node) continue;
       node.lag = lagOf(this.elHead, node.blockNumber);
-      this.settle(node, result.ok ? null : result.reason, maxLag, maxFailures);
+      // Only a height from this check judges the node: a stale one would make a dead
+      // node "lag" at once instead of after max_failures failed checks.
+      const freshLag = result.ok ? node.lag : null;
+      this.settle(node, result.ok ? null : result.reason, freshLag, maxLag, maxFailures);
       const labels = [node.name, node.tier] as const;
       if (node.blockNumber !== null)
         this.metrics.elNodeBlockNumber.labels(...labels).set(node.blockNumber);
@@ -180,12 +189,11 @@ export class NodeRegistry {
       const node = this.clByName.get(name);
       if (!node) continue;
       node.lag = lagOf(this.clHead, node.slot);
-      this.settle(
-        node,
-        result.reason ?? (node.checkOk ? null : 'no head slot'),
-        maxLag,
-        maxFailures,
-      );
+      // A slot from this check judges the node even when it is not healthy otherwise:
+      // a node far behind (syncing, peerless) is unhealthy at once, not after N checks.
+      const freshLag = result.slot !== null ? node.lag : null;
+      const reason = result.reason ?? (node.checkOk ? null : 'no head slot');
+      this.settle(node, reason, freshLag, maxLag, maxFailures);
       if (node.slot !== null) this.metrics.clNodeSlot.labels(node.name).set(node.slot);
       if (node.lag !== null) this.metrics.clNodeLag.labels(node.name).set(node.lag);
       this.metrics.clNodeHealthy.labels(node.name).set(node.isHealthy ? 1 : 0);
@@ -198,36 +206,41 @@ export class NodeRegistry {
   private settle(
     node: NodeState,
     failureReason: string | null,
+    freshLag: number | null,
     maxLag: number,
     maxFailures: number,
   ): void {
-    if (node.checkOk) {
-      node.consecutiveFailures = 0;
-      node.passiveFailure = null;
-    } else {
-      node.consecutiveFailures += 1;
-      node.lastError = failureReason;
-    }
+    const clearsReport = node.checkOk && node.passiveFailure !== null;
+    if (clearsReport) node.passiveFailure = null;
+    node.consecutiveFailures = node.checkOk ? 0 : node.consecutiveFailures + 1;
     const verdict = judge({
       wasHealthy: node.isHealthy,
       checkOk: node.checkOk,
       consecutiveFailures: node.consecutiveFailures,
-      lag: node.lag,
+      lag: freshLag,
       maxLag,
       maxFailures,
       failureReason,
     });
-    if (verdict.reason !== null) node.lastError = verdict.reason;
-    if (verdict.healthy === node.isHealthy) return;
-    node.isHealthy = verdict.healthy;
+    node.lastError = verdict.reason ?? (node.checkOk ? null : failureReason);
+    const firstVerdict = !this.judged.has(node) && verdict.final;
+    if (firstVerdict) this.judged.add(node);
     const { layer, name } = node;
-    if (verdict.healthy) {
-      this.logger.log(`${layer} node ${name} is healthy`);
-      this.subject.next({ type: 'node-healthy', layer, name });
-    } else {
-      const reason = verdict.reason ?? 'unhealthy';
-      this.logger.warn(`${layer} node ${name} is unhealthy: ${reason}`);
-      this.subject.next({ type: 'node-unhealthy', layer, name, reason });
+    if (verdict.healthy !== node.isHealthy) {
+      node.isHealthy = verdict.healthy;
+      if (verdict.healthy) {
+        this.logger.log(`${layer} node ${name} is healthy`);
+        this.subject.next({ type: 'node-healthy', layer, name });
+      } else {
+        const reason = verdict.reason ?? 'unhealthy';
+        this.logger.warn(`${layer} node ${name} is unhealthy: ${reason}`);
+        this.subject.next({ type: 'node-unhealthy', layer, name, reason });
+      }
+    } else if (clearsReport && verdict.healthy) {
+      this.logger.log(`${layer} node ${name} is back in rotation after a good check`);
+    } else if (firstVerdict && !verdict.healthy) {
+      // Never healthy since start-up: say so once, there is no transition to log.
+      this.logger.warn(`${layer} node ${name} is unhealthy: ${verdict.reason ?? 'unhealthy'}`);
     }
   }
 

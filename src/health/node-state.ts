@@ -15,7 +15,7 @@ interface NodeStateBase {
   /** Epoch milliseconds of the last completed check. */
   lastCheckAt: number | null;
   lastLatencyMs: number | null;
-  /** Why the last check failed, or why the node last became unhealthy. */
+  /** Why the last check failed or why the node is unhealthy; null after a good check. */
   lastError: string | null;
   /** Set by a passive report from the proxy: out of rotation until the next good check. */
   passiveFailure: string | null;
