@@ -3,12 +3,18 @@ import {
   makeGaugeProvider,
   makeHistogramProvider,
 } from '@willsoto/nestjs-prometheus';
+import { UPSTREAM_ERROR_KINDS, WS_ATTEMPT_STATUSES, WS_DIRECTIONS } from './metrics.labels';
 
 // Every metric Vixy exposes. The names of the contract (DESIGN.md) come from the
 // Rust original's Grafana dashboard: never rename them, only add.
 
-/** Seconds: resolves sub-millisecond proxy overhead and multi-second upstream calls. */
-export const LATENCY_BUCKETS = [
+/**
+ * Seconds, from 100 µs to 30 s (the default `proxy_timeout_ms`): resolves the
+ * sub-millisecond answers of a node on the same host as well as multi-second calls
+ * (`eth_getLogs`, traces) and timeouts. 17 bounds: 20 series per label set (18 buckets
+ * with +Inf, `_sum`, `_count`).
+ */
+export const LATENCY_BUCKETS: readonly number[] = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
   30,
 ];
@@ -54,9 +60,9 @@ export const metricProviders = [
   }),
   makeHistogramProvider({
     name: M.elRequestDuration,
-    help: 'EL upstream request duration',
+    help: 'Seconds from sending an EL request to a node until its response',
     labelNames: ['node', 'tier'],
-    buckets: LATENCY_BUCKETS,
+    buckets: [...LATENCY_BUCKETS],
   }),
   makeGaugeProvider({
     name: M.elNodeBlockNumber,
@@ -92,9 +98,9 @@ export const metricProviders = [
   }),
   makeHistogramProvider({
     name: M.clRequestDuration,
-    help: 'CL upstream request duration (to response headers)',
+    help: 'Seconds from sending a CL request to a node until its response headers',
     labelNames: ['node'],
-    buckets: LATENCY_BUCKETS,
+    buckets: [...LATENCY_BUCKETS],
   }),
   makeGaugeProvider({ name: M.clNodeSlot, help: 'Head slot of the CL node', labelNames: ['node'] }),
   makeGaugeProvider({
@@ -111,12 +117,12 @@ export const metricProviders = [
   makeGaugeProvider({ name: M.clHealthyNodes, help: 'Healthy CL nodes' }),
   makeCounterProvider({
     name: M.upstreamErrors,
-    help: 'Failed upstream requests by kind (timeout, connect, http_5xx, rate_limited, invalid)',
+    help: `Failed upstream requests by kind (${UPSTREAM_ERROR_KINDS.join(', ')})`,
     labelNames: ['layer', 'node', 'kind'],
   }),
   makeCounterProvider({
     name: M.retries,
-    help: 'Requests retried on another node',
+    help: 'Upstream attempts repeated on another node after a failure',
     labelNames: ['layer'],
   }),
   makeCounterProvider({
@@ -126,9 +132,9 @@ export const metricProviders = [
   }),
   makeHistogramProvider({
     name: M.healthCheckDuration,
-    help: 'Duration of one health check of a node',
+    help: 'Seconds taken by one health check of a node (timeouts included)',
     labelNames: ['layer', 'node'],
-    buckets: LATENCY_BUCKETS,
+    buckets: [...LATENCY_BUCKETS],
   }),
   makeGaugeProvider({
     name: M.nodeDrained,
@@ -139,7 +145,7 @@ export const metricProviders = [
   makeCounterProvider({ name: M.wsConnections, help: 'Client WebSocket sessions opened' }),
   makeCounterProvider({
     name: M.wsMessages,
-    help: 'WebSocket messages by direction (client_to_upstream, upstream_to_client)',
+    help: `WebSocket messages by direction (${WS_DIRECTIONS.join(', ')})`,
     labelNames: ['direction'],
   }),
   makeCounterProvider({
@@ -148,7 +154,7 @@ export const metricProviders = [
   }),
   makeCounterProvider({
     name: M.wsReconnectionAttempts,
-    help: 'Attempts to connect a session to an upstream node, by status (success, failure)',
+    help: `Attempts to connect a session to an upstream node, by status (${WS_ATTEMPT_STATUSES.join(', ')})`,
     labelNames: ['status'],
   }),
   makeGaugeProvider({ name: M.wsSubscriptionsActive, help: 'Active client subscriptions' }),

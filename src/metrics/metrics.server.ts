@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   Injectable,
   Logger,
@@ -7,8 +7,13 @@ import {
 } from '@nestjs/common';
 import { register } from 'prom-client';
 import { InjectConfig, type Config, parseListen } from '../config';
+import { MetricsListenError } from './metrics.errors';
 
-/** Serves GET /metrics on `[metrics].port`, apart from the proxy's own listener. */
+/**
+ * Serves GET /metrics on `[metrics].port`, on the host of `[server].listen`, apart from
+ * the proxy's own listener (which then has no /metrics). Started before the main
+ * listener, so that a port conflict stops the service before it takes traffic.
+ */
 @Injectable()
 export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MetricsServer.name);
@@ -19,25 +24,18 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     const port = this.config.metrics.port;
     if (port === undefined) return;
-    const { host } = parseListen(this.config.server.listen) ?? { host: '0.0.0.0' };
-    const server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method !== 'GET' || (path !== '/metrics' && path !== '/')) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-        return;
-      }
-      register.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
-        (err: unknown) =>
-          res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
-      );
-    });
-    this.server = server;
+    const main = parseListen(this.config.server.listen) ?? { host: '0.0.0.0', port: 8080 };
+    if (port === main.port) throw MetricsListenError.samePortAsServer(port);
+
+    const server = createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
+      server.once('error', (err) => reject(MetricsListenError.cannotListen(main.host, port, err)));
+      server.listen(port, main.host, () => resolve());
     });
-    this.logger.log(`metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
+    server.on('error', (err) => this.logger.error(`metrics listener: ${err.message}`));
+    this.server = server;
+    const host = main.host.includes(':') ? `[${main.host}]` : main.host;
+    this.logger.log(`metrics on http://${host}:${port}/metrics`);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -46,5 +44,20 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     this.server = undefined;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return;
+    }
+    register.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
+      (err: unknown) => {
+        this.logger.error(`cannot render metrics: ${String(err)}`);
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('error\n');
+      },
+    );
   }
 }

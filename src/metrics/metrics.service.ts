@@ -4,8 +4,11 @@ import { type Counter, type Gauge, type Histogram } from 'prom-client';
 import { M } from './metrics.providers';
 
 /**
- * Every Vixy metric in one injectable. Modules record into these fields; for the
- * hot path, bind label values once (`elRequests.labels(node, tier)`) and keep the child.
+ * Every Vixy metric in one injectable. Modules record into these fields; label values
+ * come from the closed sets of `metrics.labels.ts` (`UpstreamErrorKind`, `WsDirection`,
+ * ...) and `methodLabel()` for `elRpcRequests`. On the hot path, bind label values
+ * once per node (`const child = elRequests.labels(node, tier)`, kept beside the node's
+ * pool) and call `child.inc()`: `labels()` allocates on every call.
  */
 @Injectable()
 export class VixyMetrics {

@@ -1,12 +1,20 @@
 // Methods counted under their own name in vixy_el_rpc_requests_total; anything else
-// (typos, vendor extensions, attacks) folds into "other" so a client cannot grow the
-// number of series.
-const KNOWN_METHODS = new Set([
+// (typos, vendor extensions, attacks, non-strings) folds into "other", so that no
+// client can grow the number of series: at most KNOWN_RPC_METHODS.size + 1.
+
+/** The label of every method that is not in KNOWN_RPC_METHODS. */
+export const OTHER_METHOD = 'other';
+
+/** Standard JSON-RPC methods of Ethereum execution clients (case-sensitive, as on the wire). */
+export const KNOWN_RPC_METHODS: ReadonlySet<string> = new Set([
   'eth_accounts',
   'eth_blobBaseFee',
   'eth_blockNumber',
   'eth_call',
+  'eth_callMany',
   'eth_chainId',
+  'eth_coinbase',
+  'eth_config',
   'eth_createAccessList',
   'eth_estimateGas',
   'eth_feeHistory',
@@ -20,22 +28,29 @@ const KNOWN_METHODS = new Set([
   'eth_getCode',
   'eth_getFilterChanges',
   'eth_getFilterLogs',
+  'eth_getHeaderByHash',
+  'eth_getHeaderByNumber',
   'eth_getLogs',
   'eth_getProof',
+  'eth_getRawTransactionByHash',
   'eth_getStorageAt',
   'eth_getTransactionByBlockHashAndIndex',
   'eth_getTransactionByBlockNumberAndIndex',
   'eth_getTransactionByHash',
+  'eth_getTransactionBySenderAndNonce',
   'eth_getTransactionCount',
   'eth_getTransactionReceipt',
   'eth_getUncleByBlockHashAndIndex',
   'eth_getUncleByBlockNumberAndIndex',
   'eth_getUncleCountByBlockHash',
   'eth_getUncleCountByBlockNumber',
+  'eth_hashrate',
   'eth_maxPriorityFeePerGas',
+  'eth_mining',
   'eth_newBlockFilter',
   'eth_newFilter',
   'eth_newPendingTransactionFilter',
+  'eth_protocolVersion',
   'eth_sendRawTransaction',
   'eth_sendTransaction',
   'eth_sign',
@@ -51,6 +66,11 @@ const KNOWN_METHODS = new Set([
   'net_version',
   'web3_clientVersion',
   'web3_sha3',
+  'debug_getRawBlock',
+  'debug_getRawHeader',
+  'debug_getRawReceipts',
+  'debug_getRawTransaction',
+  'debug_traceBlock',
   'debug_traceBlockByHash',
   'debug_traceBlockByNumber',
   'debug_traceCall',
@@ -58,6 +78,8 @@ const KNOWN_METHODS = new Set([
   'trace_block',
   'trace_call',
   'trace_filter',
+  'trace_get',
+  'trace_rawTransaction',
   'trace_replayBlockTransactions',
   'trace_replayTransaction',
   'trace_transaction',
@@ -66,7 +88,7 @@ const KNOWN_METHODS = new Set([
   'txpool_status',
 ]);
 
-/** The label value for a JSON-RPC method: its name when known, else "other". */
+/** The `method` label for a JSON-RPC call's `method` member: its name when known, else "other". */
 export function methodLabel(method: unknown): string {
-  return typeof method === 'string' && KNOWN_METHODS.has(method) ? method : 'other';
+  return typeof method === 'string' && KNOWN_RPC_METHODS.has(method) ? method : OTHER_METHOD;
 }

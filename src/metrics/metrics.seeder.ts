@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { type Config, InjectConfig } from '../config';
+import { UPSTREAM_ERROR_KINDS, LAYERS, WS_ATTEMPT_STATUSES, WS_DIRECTIONS } from './metrics.labels';
+import { VixyMetrics } from './metrics.service';
+
+/**
+ * Creates, at zero, every series whose labels are known at start-up (one per
+ * configured node, kind, direction...). Prometheus cannot see the first increment of
+ * a series that appears at 1, so without this `increase(vixy_upstream_errors_total[5m])`
+ * would miss the first error of each node, and panels would say "No data" instead of 0.
+ *
+ * Runs while the application is being built, before anything records. Counters and
+ * gauges are touched with `inc(0)`, which never changes a value already there. Gauges
+ * that have no meaningful zero (block number, lag, slot) are left absent until known.
+ */
+@Injectable()
+export class MetricsSeeder {
+  constructor(@InjectConfig() config: Config, metrics: VixyMetrics) {
+    const el = [
+      ...config.el.primary.map((n) => ({ node: n.name, tier: 'primary' })),
+      ...config.el.backup.map((n) => ({ node: n.name, tier: 'backup' })),
+    ];
+    const cl = config.cl.map((n) => ({ node: n.name }));
+    const nodes = [
+      ...el.map(({ node }) => ({ layer: 'el', node })),
+      ...cl.map(({ node }) => ({ layer: 'cl', node })),
+    ];
+
+    for (const labels of el) {
+      metrics.elRequests.inc(labels, 0);
+      metrics.elRequestDuration.zero(labels);
+      metrics.wsUpstreamNode.inc({ node: labels.node }, 0);
+    }
+    for (const labels of cl) {
+      metrics.clRequests.inc(labels, 0);
+      metrics.clRequestDuration.zero(labels);
+    }
+    for (const labels of nodes) {
+      metrics.healthCheckDuration.zero(labels);
+      metrics.nodeDrained.inc(labels, 0);
+      for (const kind of UPSTREAM_ERROR_KINDS) metrics.upstreamErrors.inc({ ...labels, kind }, 0);
+    }
+    for (const layer of LAYERS) {
+      metrics.retries.inc({ layer }, 0);
+      metrics.rateLimited.inc({ layer }, 0);
+    }
+    for (const direction of WS_DIRECTIONS) metrics.wsMessages.inc({ direction }, 0);
+    for (const status of WS_ATTEMPT_STATUSES) metrics.wsReconnectionAttempts.inc({ status }, 0);
+  }
+}
