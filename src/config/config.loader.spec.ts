@@ -186,6 +186,15 @@ url = "http://localhost:6052"
     ]);
   });
 
+  it('refuses a metrics port equal to the listen port', () => {
+    expect(
+      issuesOf(`[server]\nlisten = "127.0.0.1:9100"\n[metrics]\nport = 9100\n${MINIMAL}`),
+    ).toEqual(['metrics.port: must differ from the port of [server].listen']);
+    expect(issuesOf(`[metrics]\nport = 9100\n${MINIMAL}`, { listen: '127.0.0.1:9100' })).toEqual([
+      'metrics.port: must differ from the port of --listen',
+    ]);
+  });
+
   it('takes the admin token from the environment override, validated', () => {
     expect(parseConfig(MINIMAL, 'test.toml', { adminToken: 'x'.repeat(16) }).admin.token).toBe(
       'x'.repeat(16),

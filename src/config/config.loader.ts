@@ -86,6 +86,12 @@ export function parseConfig(text: string, file: string, overrides: ConfigOverrid
   if (issues.length > 0) throw new ConfigError(file, issues);
   if (overrides.listen !== undefined) config.server.listen = overrides.listen;
   if (overrides.adminToken !== undefined) config.admin.token = overrides.adminToken;
+  if (config.metrics.enabled && config.metrics.port === parseListen(config.server.listen)?.port) {
+    const source = overrides.listen === undefined ? '[server].listen' : '--listen';
+    throw new ConfigError(file, [
+      { path: 'metrics.port', message: `must differ from the port of ${source}` },
+    ]);
+  }
   return deepFreeze(config);
 }
 

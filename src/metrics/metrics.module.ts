@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { type Config } from '../config';
+import { MetricsController } from './metrics.controller';
 import { metricProviders } from './metrics.providers';
 import { MetricsSeeder } from './metrics.seeder';
 import { MetricsServer } from './metrics.server';
@@ -29,7 +30,13 @@ export class MetricsModule {
       module: MetricsModule,
       imports:
         exposure === 'main'
-          ? [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: false } })]
+          ? [
+              PrometheusModule.register({
+                path: '/metrics',
+                controller: MetricsController,
+                defaultMetrics: { enabled: false },
+              }),
+            ]
           : [],
       providers: [
         ...metricProviders,
