@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { AppModule } from './app.module';
-import { type Config } from './config';
+import { type Config, type ConfigSource } from './config';
 import { setupSwagger } from './swagger';
 
 /**
@@ -13,9 +13,10 @@ import { setupSwagger } from './swagger';
 export async function createApp(
   config: Config,
   logger: LoggerService | false = false,
+  source?: ConfigSource,
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, source),
     new FastifyAdapter({ bodyLimit: config.proxy.max_body_bytes, return503OnClosing: true }),
     { logger, abortOnError: false },
   );

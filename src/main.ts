@@ -6,7 +6,14 @@ import { Logger } from '@nestjs/common';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './bootstrap';
 import { USAGE, parseCli } from './cli';
-import { type Config, ConfigError, loadConfigFile, parseListen } from './config';
+import {
+  type Config,
+  ConfigError,
+  type ConfigSource,
+  ConfigStore,
+  loadConfigFile,
+  parseListen,
+} from './config';
 import { ReadinessState } from './health/readiness-state.service';
 import { createLogger, logLevels } from './logger';
 
@@ -24,10 +31,9 @@ function fail(message: string): never {
   process.exit(EXIT_USAGE);
 }
 
-function loadConfig(path: string, listen: string | undefined): Config {
-  const adminToken = process.env.VIXY_ADMIN_TOKEN || undefined;
+function loadConfig(source: ConfigSource): Config {
   try {
-    return loadConfigFile(path, { listen, adminToken });
+    return loadConfigFile(source.path, source.overrides);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
@@ -55,10 +61,16 @@ async function main(): Promise<void> {
   }
   const levels = logLevels(process.env.LOG_LEVEL);
   if (!levels) fail('LOG_LEVEL: must be one of error, warn, info, debug, verbose');
-  const config = loadConfig(command.configPath, command.listen);
+  const source: ConfigSource = {
+    path: command.configPath,
+    overrides: { listen: command.listen, adminToken: process.env.VIXY_ADMIN_TOKEN || undefined },
+  };
+  const config = loadConfig(source);
   const logger = createLogger(levels);
 
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger, source);
+  // SIGHUP: re-read the config file; an invalid one is logged and changes nothing.
+  process.on('SIGHUP', () => app.get(ConfigStore).reload());
   installShutdown(app, config.server.shutdown_grace_ms);
 
   const { host, port } = parseListen(config.server.listen) ?? { host: '0.0.0.0', port: 8080 };

@@ -5,6 +5,7 @@ import {
   NotFoundException,
   Param,
   Post,
+  UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
 import {
@@ -13,10 +14,12 @@ import {
   ApiOkResponse,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { ConfigStore } from '../config';
 import { NodeRegistry } from '../health/node-registry.service';
 import { type Layer } from '../health/node-state';
-import { AdminNodesDto, DrainResultDto } from './admin.dto';
+import { AdminNodesDto, DrainResultDto, ReloadResultDto } from './admin.dto';
 import { AdminGuard } from './admin.guard';
 import { toAdminNode } from './admin.nodes';
 
@@ -26,7 +29,10 @@ import { toAdminNode } from './admin.nodes';
 @UseGuards(AdminGuard)
 @Controller('admin')
 export class AdminController {
-  constructor(private readonly registry: NodeRegistry) {}
+  constructor(
+    private readonly registry: NodeRegistry,
+    private readonly store: ConfigStore,
+  ) {}
 
   @Get('nodes')
   @ApiOkResponse({ type: AdminNodesDto, description: 'every node with its full state' })
@@ -52,6 +58,17 @@ export class AdminController {
   @ApiNotFoundResponse({ description: 'no node of that name' })
   enable(@Param('name') name: string): DrainResultDto {
     return this.setDrained(name, false);
+  }
+
+  /** Re-reads the config file, as SIGHUP does: applied when valid, refused (422) otherwise. */
+  @Post('reload')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ReloadResultDto, description: 'the new config is applied' })
+  @ApiUnprocessableEntityResponse({ description: 'the file is invalid; nothing changed' })
+  reload(): ReloadResultDto {
+    const result = this.store.reload();
+    if (!result.ok) throw new UnprocessableEntityException(result.error);
+    return { changes: [...result.changes], ignored: [...result.ignored] };
   }
 
   private setDrained(name: string, drained: boolean): DrainResultDto {

@@ -36,3 +36,16 @@ export class DrainResultDto {
   @ApiProperty({ type: [AdminNodeDto], description: 'the nodes of that name (EL and/or CL)' })
   nodes!: AdminNodeDto[];
 }
+
+export class ReloadResultDto {
+  @ApiProperty({
+    type: [String],
+    description: 'what changed, e.g. "el node geth-3 added", "global.max_retries 2 -> 3"',
+  })
+  changes!: string[];
+  @ApiProperty({
+    type: [String],
+    description: 'changed sections applied only after a restart (server, metrics, admin)',
+  })
+  ignored!: string[];
+}

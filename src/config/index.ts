@@ -1,4 +1,5 @@
 export * from './config.constants';
+export * from './config-store.service';
 export * from './config.loader';
 export * from './config.module';
 export * from './config.schema';

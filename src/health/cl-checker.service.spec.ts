@@ -7,6 +7,7 @@ import {
   refusedPort,
   startServer,
 } from '../../test/health-fixtures';
+import { ConfigStore } from '../config';
 import { ClChecker } from './cl-checker.service';
 import { poolDispatcherFactory } from './health.constants';
 import { type ClCheckResult } from './node-state';
@@ -33,7 +34,7 @@ describe('ClChecker against a local beacon node', () => {
       { primary: ['http://127.0.0.1:1'], cl: [`${server.url}${suffix}`] },
       { health_check_timeout_ms: TIMEOUT_MS },
     );
-    checker = new ClChecker(config, poolDispatcherFactory);
+    checker = new ClChecker(new ConfigStore(config, null), poolDispatcherFactory);
     return checker.check('cl-1');
   }
 
@@ -135,7 +136,7 @@ describe('ClChecker against a local beacon node', () => {
       { primary: ['http://127.0.0.1:1'], cl: [server.url] },
       { health_check_timeout_ms: TIMEOUT_MS },
     );
-    checker = new ClChecker(config, poolDispatcherFactory);
+    checker = new ClChecker(new ConfigStore(config, null), poolDispatcherFactory);
     expect(await checker.check('cl-1')).toMatchObject({
       healthOk: false,
       slot: null,
@@ -149,7 +150,7 @@ describe('ClChecker against a local beacon node', () => {
       primary: ['http://127.0.0.1:1'],
       cl: [`http://127.0.0.1:${port}`],
     });
-    checker = new ClChecker(config, poolDispatcherFactory);
+    checker = new ClChecker(new ConfigStore(config, null), poolDispatcherFactory);
     expect(await checker.check('cl-1')).toMatchObject({
       healthOk: false,
       slot: null,

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type Dispatcher } from 'undici';
-import { type Config, InjectConfig } from '../config';
+import { type Config, ConfigStore } from '../config';
+import { EndpointSet } from './endpoint-set';
 import { CheckFailure } from './check-failure';
 import {
   type CheckResponse,
@@ -35,29 +36,31 @@ interface ClEndpoint {
  */
 @Injectable()
 export class ClChecker implements OnModuleDestroy {
-  private readonly endpoints = new Map<string, ClEndpoint>();
-  private readonly timeoutMs: number;
+  private readonly endpoints: EndpointSet<ClEndpoint>;
 
   constructor(
-    @InjectConfig() config: Config,
+    private readonly store: ConfigStore,
     @InjectCheckDispatcherFactory() createDispatcher: CheckDispatcherFactory,
   ) {
-    this.timeoutMs = config.global.health_check_timeout_ms;
-    for (const node of config.cl) {
-      const target = checkTarget(node.url);
-      this.endpoints.set(node.name, {
+    this.endpoints = new EndpointSet((url) => {
+      const target = checkTarget(url);
+      return {
         target,
-        dispatcher: createDispatcher(target.origin, poolOptions(config, 3)),
+        dispatcher: createDispatcher(target.origin, poolOptions(store.current, 3)),
         headers: { ...target.headers, accept: 'application/json' },
-      });
-    }
+      };
+    });
+    const sync = (config: Config): void =>
+      this.endpoints.sync(config.cl.map((n) => ({ name: n.name, url: n.url })));
+    sync(store.current);
+    store.changes$.subscribe(({ next }) => sync(next));
   }
 
   async check(name: string): Promise<ClCheckResult> {
     const startedAt = performance.now();
     const endpoint = this.endpoints.get(name);
     if (!endpoint) return { healthOk: false, slot: null, reason: 'unknown node', latencyMs: 0 };
-    const deadline = new Deadline(this.timeoutMs);
+    const deadline = new Deadline(this.store.current.global.health_check_timeout_ms);
     try {
       const get = (path: string): Promise<CheckResponse> =>
         checkRequest(
@@ -90,7 +93,7 @@ export class ClChecker implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.allSettled([...this.endpoints.values()].map((e) => e.dispatcher.destroy()));
+    await this.endpoints.destroyAll();
   }
 }
 

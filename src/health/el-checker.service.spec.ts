@@ -1,4 +1,4 @@
-import { type Config } from '../config';
+import { type Config, ConfigStore } from '../config';
 import {
   hang,
   healthConfig,
@@ -25,7 +25,7 @@ describe('ElChecker against a local node', () => {
       { primary: [server.url], cl: ['http://127.0.0.1:1'] },
       { health_check_timeout_ms: TIMEOUT_MS },
     );
-    checker = new ElChecker(config, poolDispatcherFactory);
+    checker = new ElChecker(new ConfigStore(config, null), poolDispatcherFactory);
   });
 
   afterEach(async () => {
@@ -155,7 +155,7 @@ describe('ElChecker and node URLs', () => {
   it('reports a refused connection', async () => {
     const port = await refusedPort();
     const config = healthConfig({ primary: [`http://127.0.0.1:${port}`], cl: ['http://x:1'] });
-    const checker = new ElChecker(config, poolDispatcherFactory);
+    const checker = new ElChecker(new ConfigStore(config, null), poolDispatcherFactory);
     try {
       expect(await checker.check('el-p1')).toMatchObject({
         ok: false,
@@ -170,7 +170,7 @@ describe('ElChecker and node URLs', () => {
     const server = await startServer((_req, _body, res) => json(res, 503, {}));
     const url = `http://alice:s3cr%40t@127.0.0.1:${server.port}/v2/0123456789abcdef0123456789abcdef?apikey=TOPSECRET`;
     const config = healthConfig({ primary: [url], cl: ['http://x:1'] });
-    const checker = new ElChecker(config, poolDispatcherFactory);
+    const checker = new ElChecker(new ConfigStore(config, null), poolDispatcherFactory);
     try {
       const result = await checker.check('el-p1');
       expect(result).toMatchObject({ ok: false, reason: 'HTTP 503' });

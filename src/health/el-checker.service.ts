@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type Dispatcher } from 'undici';
-import { type Config, InjectConfig } from '../config';
+import { type Config, ConfigStore } from '../config';
+import { EndpointSet } from './endpoint-set';
 import { CheckFailure } from './check-failure';
 import { checkRequest, Deadline, elapsedMs, parseJson, poolOptions } from './check-http';
 import { parseHexQuantity } from './check-parsers';
@@ -30,30 +31,34 @@ interface ElEndpoint {
  */
 @Injectable()
 export class ElChecker implements OnModuleDestroy {
-  private readonly endpoints = new Map<string, ElEndpoint>();
-  private readonly timeoutMs: number;
+  private readonly endpoints: EndpointSet<ElEndpoint>;
 
   constructor(
-    @InjectConfig() config: Config,
+    private readonly store: ConfigStore,
     @InjectCheckDispatcherFactory() createDispatcher: CheckDispatcherFactory,
   ) {
-    this.timeoutMs = config.global.health_check_timeout_ms;
-    for (const node of [...config.el.primary, ...config.el.backup]) {
-      const target = checkTarget(node.http_url);
-      this.endpoints.set(node.name, {
+    this.endpoints = new EndpointSet((url) => {
+      const target = checkTarget(url);
+      return {
         target,
-        dispatcher: createDispatcher(target.origin, poolOptions(config, 1)),
+        dispatcher: createDispatcher(target.origin, poolOptions(store.current, 1)),
         headers: { ...target.headers, 'content-type': 'application/json' },
         path: requestPath(target, ''),
-      });
-    }
+      };
+    });
+    const sync = (config: Config): void =>
+      this.endpoints.sync(
+        [...config.el.primary, ...config.el.backup].map((n) => ({ name: n.name, url: n.http_url })),
+      );
+    sync(store.current);
+    store.changes$.subscribe(({ next }) => sync(next));
   }
 
   async check(name: string): Promise<ElCheckResult> {
     const startedAt = performance.now();
     const endpoint = this.endpoints.get(name);
     if (!endpoint) return { ok: false, reason: 'unknown node', latencyMs: 0 };
-    const deadline = new Deadline(this.timeoutMs);
+    const deadline = new Deadline(this.store.current.global.health_check_timeout_ms);
     try {
       const response = await checkRequest(
         endpoint.dispatcher,
@@ -79,7 +84,7 @@ export class ElChecker implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.allSettled([...this.endpoints.values()].map((e) => e.dispatcher.destroy()));
+    await this.endpoints.destroyAll();
   }
 }
 

@@ -6,7 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { type Config, InjectConfig } from '../config';
+import { ConfigStore } from '../config';
 import { VixyMetrics } from '../metrics/metrics.service';
 import { CheckFailure } from './check-failure';
 import { ClChecker } from './cl-checker.service';
@@ -33,7 +33,7 @@ export class HealthMonitor
   private cycles = 0;
 
   constructor(
-    @InjectConfig() private readonly config: Config,
+    private readonly store: ConfigStore,
     private readonly registry: NodeRegistry,
     private readonly elChecker: ElChecker,
     private readonly clChecker: ClChecker,
@@ -44,10 +44,17 @@ export class HealthMonitor
   onApplicationBootstrap(): void {
     if (this.stopped) return;
     void this.runCycle();
-    const timer = setInterval(
-      () => void this.runCycle(),
-      this.config.global.health_check_interval_ms,
-    );
+    this.schedule(this.store.current.global.health_check_interval_ms);
+    this.store.changes$.subscribe(({ previous, next }) => {
+      const interval = next.global.health_check_interval_ms;
+      if (this.stopped || interval === previous.global.health_check_interval_ms) return;
+      this.scheduler.deleteInterval(HEALTH_CHECK_INTERVAL);
+      this.schedule(interval);
+    });
+  }
+
+  private schedule(intervalMs: number): void {
+    const timer = setInterval(() => void this.runCycle(), intervalMs);
     this.scheduler.addInterval(HEALTH_CHECK_INTERVAL, timer);
   }
 

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
-import { InjectConfig, type Config, redactUrl } from '../config';
+import { type Config, ConfigStore } from '../config';
 import { VixyMetrics } from '../metrics/metrics.service';
 import { judge, robustHead } from './health-rules';
+import { elEntries, newClNode, newElNode, sameElEndpoint } from './node-factory';
 import {
   type ClCheckResult,
   type ClNodeState,
@@ -26,10 +27,10 @@ export class NodeRegistry {
   private readonly subject = new Subject<RegistryEvent>();
   readonly events$: Observable<RegistryEvent> = this.subject.asObservable();
 
-  private readonly elNodes: ElNodeState[];
-  private readonly clNodes: ClNodeState[];
-  private readonly elByName: Map<string, ElNodeState>;
-  private readonly clByName: Map<string, ClNodeState>;
+  private elNodes: ElNodeState[] = [];
+  private clNodes: ClNodeState[] = [];
+  private elByName = new Map<string, ElNodeState>();
+  private clByName = new Map<string, ClNodeState>();
   private elHead: number | null = null;
   private clHead: number | null = null;
   private failover = false;
@@ -37,38 +38,87 @@ export class NodeRegistry {
   private readonly judged = new WeakSet<NodeState>();
 
   constructor(
-    @InjectConfig() private readonly config: Config,
+    private readonly store: ConfigStore,
     private readonly metrics: VixyMetrics,
   ) {
-    const el = [
-      ...config.el.primary.map((c) => ({ c, tier: 'primary' as const })),
-      ...config.el.backup.map((c) => ({ c, tier: 'backup' as const })),
-    ];
-    this.elNodes = el.map(({ c, tier }, index) => ({
-      layer: 'el',
-      name: c.name,
-      tier,
-      index,
-      config: c,
-      httpUrl: redactUrl(c.http_url),
-      wsUrl: redactUrl(c.ws_url),
-      blockNumber: null,
-      ...initialState(),
-    }));
-    this.clNodes = config.cl.map((c, index) => ({
-      layer: 'cl',
-      name: c.name,
-      index,
-      config: c,
-      url: redactUrl(c.url),
-      slot: null,
-      healthOk: false,
-      ...initialState(),
-    }));
+    this.reconcile(store.current, false);
+    store.changes$.subscribe(({ next }) => this.reconcile(next, true));
+  }
+
+  /**
+   * Makes the node lists match `config`: a node that keeps its name and URLs keeps its
+   * state (its tier, order and limits follow the config); a new node, or one whose
+   * URLs changed, starts unchecked; a node no longer configured is dropped, with its
+   * metric series. On a reload, every addition and removal is emitted.
+   */
+  private reconcile(config: Config, reload: boolean): void {
+    const previousEl = this.elByName;
+    const previousCl = this.clByName;
+    this.elNodes = elEntries(config).map(({ config: c, tier }, index) => {
+      const kept = previousEl.get(c.name);
+      if (!kept || !sameElEndpoint(kept.config, c)) return newElNode(c, tier, index);
+      if (kept.tier !== tier) this.dropElSeries(kept);
+      Object.assign(kept, { tier, index, config: c });
+      return kept;
+    });
+    this.clNodes = config.cl.map((c, index) => {
+      const kept = previousCl.get(c.name);
+      if (!kept || kept.config.url !== c.url) return newClNode(c, index);
+      Object.assign(kept, { index, config: c });
+      return kept;
+    });
     this.elByName = new Map(this.elNodes.map((n) => [n.name, n]));
     this.clByName = new Map(this.clNodes.map((n) => [n.name, n]));
-    for (const n of this.elNodes) this.metrics.elNodeHealthy.labels(n.name, n.tier).set(0);
-    for (const n of this.clNodes) this.metrics.clNodeHealthy.labels(n.name).set(0);
+    for (const n of this.elNodes) {
+      this.metrics.elNodeHealthy.labels(n.name, n.tier).set(n.isHealthy ? 1 : 0);
+    }
+    for (const n of this.clNodes)
+      this.metrics.clNodeHealthy.labels(n.name).set(n.isHealthy ? 1 : 0);
+    if (!reload) return;
+    this.announce('el', previousEl, this.elByName);
+    this.announce('cl', previousCl, this.clByName);
+    for (const [name, node] of previousEl) {
+      if (this.elByName.get(name) !== node) this.dropElSeries(node);
+    }
+    for (const [name, node] of previousCl) {
+      if (this.clByName.get(name) !== node) {
+        for (const gauge of [
+          this.metrics.clNodeSlot,
+          this.metrics.clNodeLag,
+          this.metrics.clNodeHealthy,
+        ]) {
+          gauge.remove(name);
+        }
+      }
+    }
+    this.metrics.elHealthyNodes.set(this.elNodes.filter((n) => n.isHealthy).length);
+    this.metrics.clHealthyNodes.set(this.clNodes.filter((n) => n.isHealthy).length);
+    this.updateFailover();
+  }
+
+  private announce(
+    layer: Layer,
+    before: Map<string, NodeState>,
+    after: Map<string, NodeState>,
+  ): void {
+    for (const [name, node] of before) {
+      if (after.get(name) === node) continue;
+      this.logger.log(`${layer} node ${name} removed from rotation by a config reload`);
+      this.subject.next({ type: 'node-removed', layer, name });
+    }
+    for (const [name, node] of after) {
+      if (before.get(name) === node) continue;
+      this.logger.log(
+        `${layer} node ${name} added by a config reload, in rotation after its first good check`,
+      );
+      this.subject.next({ type: 'node-added', layer, name });
+    }
+  }
+
+  private dropElSeries(node: ElNodeState): void {
+    const { elNodeBlockNumber, elNodeLag, elNodeHealthy } = this.metrics;
+    for (const gauge of [elNodeBlockNumber, elNodeLag, elNodeHealthy])
+      gauge.remove(node.name, node.tier);
   }
 
   /** EL nodes in order of preference: primaries in config order, then backups. */
@@ -134,7 +184,7 @@ export class NodeRegistry {
   /** Applies one EL check cycle: results by node name (nodes not in the map are untouched). */
   applyElCycle(results: ReadonlyMap<string, ElCheckResult>, now = Date.now()): void {
     const { max_el_lag_blocks: maxLag, health_check_max_failures: maxFailures } =
-      this.config.global;
+      this.store.current.global;
     const heights: number[] = [];
     for (const [name, result] of results) {
       const node = this.elByName.get(name);
@@ -170,7 +220,8 @@ export class NodeRegistry {
 
   /** Applies one CL check cycle: results by node name. */
   applyClCycle(results: ReadonlyMap<string, ClCheckResult>, now = Date.now()): void {
-    const { max_cl_lag_slots: maxLag, health_check_max_failures: maxFailures } = this.config.global;
+    const { max_cl_lag_slots: maxLag, health_check_max_failures: maxFailures } =
+      this.store.current.global;
     const slots: number[] = [];
     for (const [name, result] of results) {
       const node = this.clByName.get(name);
@@ -265,20 +316,6 @@ export class NodeRegistry {
   private find(layer: Layer, name: string): NodeState | undefined {
     return layer === 'el' ? this.elByName.get(name) : this.clByName.get(name);
   }
-}
-
-function initialState() {
-  return {
-    checkOk: false,
-    isHealthy: false,
-    consecutiveFailures: 0,
-    lag: null,
-    lastCheckAt: null,
-    lastLatencyMs: null,
-    lastError: null,
-    passiveFailure: null,
-    drained: false,
-  };
 }
 
 function lagOf(head: number | null, height: number | null): number | null {

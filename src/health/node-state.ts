@@ -25,11 +25,11 @@ interface NodeStateBase {
 
 export interface ElNodeState extends NodeStateBase {
   readonly layer: 'el';
-  readonly tier: Tier;
+  tier: Tier;
   /** Position in the config (primaries first): the order of preference. */
-  readonly index: number;
+  index: number;
   /** The node's config, with its real URLs: never show it, use the redacted fields. */
-  readonly config: ElNode;
+  config: ElNode;
   readonly httpUrl: string;
   readonly wsUrl: string;
   blockNumber: number | null;
@@ -37,8 +37,8 @@ export interface ElNodeState extends NodeStateBase {
 
 export interface ClNodeState extends NodeStateBase {
   readonly layer: 'cl';
-  readonly index: number;
-  readonly config: ClNode;
+  index: number;
+  config: ClNode;
   readonly url: string;
   slot: number | null;
   /** /eth/v1/node/health was 200 and /eth/v1/node/syncing said synced, not optimistic. */
@@ -76,6 +76,10 @@ export type RegistryEvent =
       readonly reason: string;
     }
   | { readonly type: 'node-drained'; readonly layer: Layer; readonly name: string }
+  /** A config reload added the node (or changed its URLs: it starts over, unchecked). */
+  | { readonly type: 'node-added'; readonly layer: Layer; readonly name: string }
+  /** A config reload removed the node (or changed its URLs): move its traffic away. */
+  | { readonly type: 'node-removed'; readonly layer: Layer; readonly name: string }
   | { readonly type: 'node-enabled'; readonly layer: Layer; readonly name: string }
   | { readonly type: 'failover-started' }
   | { readonly type: 'failover-ended' }
