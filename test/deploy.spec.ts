@@ -62,12 +62,12 @@ describe('deployment files', () => {
 
   it('exposes the ports that the config and args listen on', () => {
     const args = /args: \[([^\]]+)\]/.exec(manifest)![1];
-    const listen = /"--listen", "([^"]+)"/.exec(args)![1];
+    const listen = /["']--listen["'], ["']([^"']+)["']/.exec(args)![1];
     const { port } = parseListen(listen)!;
     expect(manifest).toContain(`{ name: http, containerPort: ${port} }`);
     expect(manifest).toContain(`{ name: metrics, containerPort: ${config.metrics.port} }`);
-    expect(manifest).toContain(`prometheus.io/port: "${config.metrics.port}"`);
-    expect(/"--config", "([^"]+)"/.exec(args)![1]).toBe('/etc/vixy/config.toml');
+    expect(manifest).toMatch(new RegExp(`prometheus.io/port: ["']${config.metrics.port}["']`));
+    expect(/["']--config["'], ["']([^"']+)["']/.exec(args)![1]).toBe('/etc/vixy/config.toml');
     expect(manifest).toContain('mountPath: /etc/vixy');
   });
 
