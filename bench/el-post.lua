@@ -1,0 +1,4 @@
+-- wrk script: POST one eth_blockNumber JSON-RPC call (what every contender of bench/http.ts is sent).
+wrk.method = "POST"
+wrk.body = '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'
+wrk.headers["Content-Type"] = "application/json"

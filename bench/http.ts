@@ -1,0 +1,193 @@
+// Benchmark of POST /el (DESIGN.md, performance targets): figures, not a test.
+// wrk POSTs eth_blockNumber to anvil directly, through the Node floor proxy
+// (bench/floor-proxy.ts), through Vixy (dist/main.js, LOG_LEVEL=warn) and through
+// nginx when it is installed; load generator, proxies and anvil run as separate
+// processes. Rounds are interleaved so that the machine's other load spreads over
+// every contender; the median round of each is reported.
+//
+//   npx ts-node bench/http.ts          (after `npm run build`)
+//   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 BENCH_THREADS=2
+import { join } from 'node:path';
+import { AnvilNode } from '../test/support/anvil';
+import { freePort } from '../test/support/ports';
+import { type ManagedProcess, spawnManaged } from '../test/support/processes';
+import { VixyProcess } from '../test/support/vixy';
+import { waitFor } from '../test/support/wait';
+import { startNginx } from './nginx';
+import { probe } from './probe';
+import { cpuSeconds } from './proc-cpu';
+import { findExecutable, runWrk, type WrkResult } from './wrk';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const INSTALL_HINT = 'apt-get update && apt-get install -y --no-install-recommends nginx wrk';
+
+interface Contender {
+  readonly name: string;
+  readonly url: string;
+  /** The proxy process whose CPU time is measured (none for the direct path). */
+  readonly pid?: number;
+  readonly results: Measured[];
+}
+
+interface Measured extends WrkResult {
+  readonly cpuUsPerRequest: number | undefined;
+}
+
+async function main(): Promise<void> {
+  const wrk = await findExecutable('wrk');
+  if (wrk === undefined) {
+    process.stderr.write(`wrk is not installed; install it with:\n  ${INSTALL_HINT}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const stoppers: (() => Promise<unknown>)[] = [];
+  try {
+    const contenders = await startContenders(stoppers);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const c of contenders) {
+        await runWrk(wrk, {
+          url: c.url,
+          seconds: WARMUP_SECONDS,
+          connections: CONNECTIONS,
+          threads: THREADS,
+        });
+        const before = c.pid === undefined ? 0 : cpuSeconds(c.pid);
+        const result = await runWrk(wrk, {
+          url: c.url,
+          seconds: SECONDS,
+          connections: CONNECTIONS,
+          threads: THREADS,
+        });
+        const cpu = c.pid === undefined ? undefined : cpuSeconds(c.pid) - before;
+        c.results.push({
+          ...result,
+          cpuUsPerRequest:
+            cpu === undefined || cpu === 0 ? undefined : (cpu * 1e6) / result.requests,
+        });
+        process.stdout.write(
+          `round ${round}/${ROUNDS} ${c.name}: ${result.requestsPerSecond.toFixed(0)} req/s\n`,
+        );
+      }
+    }
+    report(contenders);
+  } finally {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+async function startContenders(stoppers: (() => Promise<unknown>)[]): Promise<Contender[]> {
+  const anvil = await AnvilNode.start({ chainId: 31337 });
+  stoppers.push(() => anvil.kill());
+  const contenders: Contender[] = [{ name: 'anvil direct', url: anvil.httpUrl, results: [] }];
+
+  const floor = await startFloor(anvil.httpUrl);
+  stoppers.push(() => floor.proc.stop());
+  contenders.push({ name: 'Node floor', url: floor.url, pid: floor.proc.pid, results: [] });
+
+  const vixy = await VixyProcess.start({
+    config: { el: { primary: [anvil] }, cl: [{ url: `http://127.0.0.1:${await freePort()}` }] },
+    env: { LOG_LEVEL: 'warn' },
+  });
+  stoppers.push(() => vixy.stop());
+  await waitFor('Vixy to route to anvil', () => probe(vixy.url('/el')), { timeoutMs: 10_000 });
+  contenders.push({ name: 'Vixy', url: vixy.url('/el'), pid: vixy.pid, results: [] });
+
+  const nginx = await findExecutable('nginx');
+  if (nginx === undefined) {
+    process.stdout.write(`nginx is not installed: skipped (install with: ${INSTALL_HINT})\n`);
+  } else {
+    const n = await startNginx(nginx, { host: '127.0.0.1', port: anvil.port });
+    stoppers.push(() => n.proc.stop());
+    contenders.push({ name: 'nginx', url: n.url, pid: n.proc.pid, results: [] });
+  }
+  return contenders;
+}
+
+async function startFloor(upstream: string): Promise<{ url: string; proc: ManagedProcess }> {
+  const port = await freePort();
+  const args = ['-r', 'ts-node/register/transpile-only', join(__dirname, 'floor-proxy.ts')];
+  const proc = spawnManaged(`floor:${port}`, process.execPath, [...args, upstream, String(port)], {
+    cwd: join(__dirname, '..'),
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  await waitFor('the floor proxy to answer', () => probe(url), {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    abortIf: () => (proc.running ? undefined : proc.describe()),
+  });
+  return { url, proc };
+}
+
+function median(results: readonly Measured[]): Measured {
+  const sorted = [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function report(contenders: readonly Contender[]): void {
+  const rows = contenders.map((c) => ({ name: c.name, m: median(c.results) }));
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(14) : cell.padStart(11))).join(' ');
+  process.stdout.write(
+    `\nPOST eth_blockNumber, wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s, median of ${ROUNDS} rounds\n`,
+  );
+  process.stdout.write(`${line(['', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU us/req'])}\n`);
+  for (const { name, m } of rows) {
+    process.stdout.write(
+      `${line([
+        name,
+        m.requestsPerSecond.toFixed(0),
+        m.p50Ms.toFixed(2),
+        m.p99Ms.toFixed(2),
+        String(m.errors),
+        m.cpuUsPerRequest === undefined ? '-' : m.cpuUsPerRequest.toFixed(1),
+      ])}\n`,
+    );
+  }
+  const get = (name: string) => rows.find((r) => r.name === name)?.m;
+  const vixy = get('Vixy');
+  if (vixy === undefined) return;
+  process.stdout.write('\nVixy req/s ratio to:');
+  for (const other of ['Node floor', 'anvil direct', 'nginx']) {
+    const m = get(other);
+    if (m !== undefined) {
+      process.stdout.write(
+        ` ${other} ${(vixy.requestsPerSecond / m.requestsPerSecond).toFixed(2)}x;`,
+      );
+    }
+  }
+  const floor = get('Node floor');
+  if (floor?.cpuUsPerRequest !== undefined && vixy.cpuUsPerRequest !== undefined) {
+    process.stdout.write(
+      `\nVixy CPU per request: ${(vixy.cpuUsPerRequest / floor.cpuUsPerRequest).toFixed(2)}x the floor's`,
+    );
+  }
+  process.stdout.write('\n');
+  reportRoundRatios(contenders);
+}
+
+/**
+ * Vixy against the floor round by round: the two run back to back in each round, so a
+ * round's ratio is less exposed to the machine's other load than the ratio of medians.
+ */
+function reportRoundRatios(contenders: readonly Contender[]): void {
+  const vixy = contenders.find((c) => c.name === 'Vixy');
+  const floor = contenders.find((c) => c.name === 'Node floor');
+  if (vixy === undefined || floor === undefined) return;
+  const ratios = vixy.results.map(
+    (v, i) => v.requestsPerSecond / floor.results[i].requestsPerSecond,
+  );
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const med = sorted[Math.floor(sorted.length / 2)];
+  process.stdout.write(
+    `Vixy/floor req/s round by round: ${ratios.map((r) => r.toFixed(2)).join(' ')} (median ${med.toFixed(2)})\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

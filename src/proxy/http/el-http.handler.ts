@@ -1,0 +1,84 @@
+import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { ConfigStore } from '../../config';
+import { rawHeader, readBody } from './el-body';
+import { type ElAnswer, errorAnswer } from './el-answer';
+import { ElProxy } from './el-proxy.service';
+
+/**
+ * POST /el on Node's own request and response objects: reads the body (at most
+ * `[proxy].max_body_bytes`, else 413), lets ElProxy answer, writes the answer. Used by
+ * both ways a request reaches /el (see HttpProxyRoutes).
+ */
+@Injectable()
+export class ElHttpHandler implements OnModuleDestroy {
+  private readonly logger = new Logger(ElHttpHandler.name);
+  private closing = false;
+
+  constructor(
+    private readonly store: ConfigStore,
+    private readonly el: ElProxy,
+  ) {}
+
+  /** Shutdown has begun (Nest calls this first): new requests get 503 and a closed connection. */
+  onModuleDestroy(): void {
+    this.closing = true;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.closing) {
+      writeAnswer(res, errorAnswer('shutting-down', 'null'), true);
+      return;
+    }
+    const contentType = rawHeader(req, 'content-type');
+    const limit = this.store.current.proxy.max_body_bytes;
+    readBody(req, limit, (outcome) => {
+      if (outcome.ok) this.answer(res, outcome.body, contentType);
+      else if (outcome.tooLarge) {
+        writeAnswer(res, errorAnswer('body-too-large', 'null', String(limit)), true);
+      } else res.destroy();
+    });
+  }
+
+  private answer(
+    res: ServerResponse,
+    body: Buffer | undefined,
+    contentType: string | undefined,
+  ): void {
+    try {
+      const answer = this.el.handle(body, contentType);
+      if ('then' in answer) {
+        answer.then(
+          (a) => writeAnswer(res, a),
+          (err: unknown) => this.internalError(res, err),
+        );
+      } else {
+        writeAnswer(res, answer);
+      }
+    } catch (err) {
+      this.internalError(res, err);
+    }
+  }
+
+  private internalError(res: ServerResponse, err: unknown): void {
+    this.logger.error(
+      `POST /el failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
+    writeAnswer(res, errorAnswer('internal', 'null'));
+  }
+}
+
+/** Writes an answer; `close` ends the connection (the rest of a refused body is not read). */
+function writeAnswer(res: ServerResponse, answer: ElAnswer, close = false): void {
+  if (res.headersSent || res.destroyed) return;
+  const { body } = answer;
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const headers: OutgoingHttpHeaders = {
+    'content-type': answer.contentType,
+    'content-length': length,
+  };
+  if (answer.retryAfter !== undefined) headers['retry-after'] = String(answer.retryAfter);
+  if (close) headers.connection = 'close';
+  res.writeHead(answer.status, headers);
+  res.end(body);
+}
