@@ -1,10 +1,10 @@
 import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { AppModule } from './app.module';
 import { type Config, type ConfigSource } from './config';
 import { setupSwagger } from './swagger';
+import { JsonRpcWsAdapter } from './ws-adapter';
 
 /**
  * The application exactly as `vixy` runs it, minus `listen()`: main.ts and the
@@ -20,7 +20,7 @@ export async function createApp(
     new FastifyAdapter({ bodyLimit: config.proxy.max_body_bytes, return503OnClosing: true }),
     { logger, abortOnError: false },
   );
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(new JsonRpcWsAdapter(app));
   setupSwagger(app);
   return app;
 }

@@ -1,0 +1,21 @@
+/** An opaque timer handle. */
+export type TimerHandle = { readonly __timer: unique symbol };
+
+/**
+ * Time as the WebSocket sessions see it: injectable so that tests drive it by hand.
+ * The system clock's timers are `unref()`'d: a session never keeps the process alive.
+ */
+export interface Clock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  clear(timer: TimerHandle): void;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref() as unknown as TimerHandle,
+  setInterval: (fn, ms) => setInterval(fn, ms).unref() as unknown as TimerHandle,
+  clear: (timer) => clearTimeout(timer as unknown as NodeJS.Timeout),
+};
