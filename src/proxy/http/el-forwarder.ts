@@ -97,7 +97,7 @@ export class ElForwarder {
       channel.errors.http_5xx.inc();
       return new AttemptFailure('http_5xx', response);
     }
-    if (response.body.length === 0 && expectsAnswer(req)) {
+    if (expectsAnswer(req) && !startsLikeJson(response.body)) {
       channel.errors.invalid.inc();
       return new AttemptFailure('invalid', response);
     }
@@ -135,4 +135,17 @@ function headersOf(channel: NodeChannel<ElNodeState>, contentType: string): stri
 
 function expectsAnswer(req: ElForward): boolean {
   return req.calls.some((c) => c.id !== undefined);
+}
+
+/**
+ * Whether an answer can be a JSON-RPC response: its first non-blank byte opens an
+ * object or an array. An empty body, an HTML error page or binary garbage with a 200
+ * is a failed attempt (retried on another node), at the cost of one byte scan.
+ */
+function startsLikeJson(body: Buffer): boolean {
+  for (const byte of body) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return false;
 }
