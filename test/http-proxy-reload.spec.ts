@@ -101,10 +101,10 @@ describe('POST /el after a config reload', () => {
       },
       ['p1', 'p2'],
     );
-    expect((await post('admin_peers')).status).toBe(200);
-    expect((await post('debug_traceCall')).status).toBe(403);
     // p1 now takes one request, then its budget is spent until the next second.
     expect([(await post()).body.result, (await post()).body.result]).toEqual(['p1', 'p2']);
+    expect((await post('admin_peers')).status).toBe(200);
+    expect((await post('debug_traceCall')).status).toBe(403);
 
     await reload({ primary: [node('p1'), node('p2')], proxy: 'el_routing = "round_robin"' }, [
       'p1',

@@ -209,15 +209,16 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<B
   if (options.listen) await app.listen(0, '127.0.0.1');
   await app.get(HealthMonitor).runCycle();
   const registry = app.get(NodeRegistry);
-  const elNames = registry.el().map((n) => n.name);
-  const clNames = registry.cl().map((n) => n.name);
+  // Names are read at each call: a config reload may have changed the node list.
+  const elNames = () => registry.el().map((n) => n.name);
+  const clNames = () => registry.cl().map((n) => n.name);
   const booted: BootedApp = {
     app,
     registry,
     setEl(healthy) {
       // Enough failed checks to turn any node unhealthy, then one cycle of the truth.
       const results = new Map<string, ElCheckResult>(
-        elNames.map((name) => [
+        elNames().map((name) => [
           name,
           healthy.includes(name)
             ? { ok: true, blockNumber: 100, latencyMs: 1 }
@@ -229,7 +230,7 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<B
     },
     setCl(healthy) {
       const results = new Map<string, ClCheckResult>(
-        clNames.map((name) => [
+        clNames().map((name) => [
           name,
           healthy.includes(name)
             ? { healthOk: true, slot: 100, reason: null, latencyMs: 1 }
