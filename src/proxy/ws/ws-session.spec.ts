@@ -235,7 +235,12 @@ describe('WsSession (real sockets)', () => {
   const nodes: FakeNode[] = [];
 
   async function start(
-    options: { maxSessions?: number; maxClientBufferBytes?: number; deadlineMs?: number } = {},
+    options: {
+      maxSessions?: number;
+      maxClientBufferBytes?: number;
+      deadlineMs?: number;
+      pingIntervalMs?: number;
+    } = {},
   ): Promise<Setup> {
     const [a, b] = await Promise.all([FakeNode.start('a'), FakeNode.start('b')]);
     nodes.push(a, b);
@@ -260,7 +265,11 @@ describe('WsSession (real sockets)', () => {
       },
     };
     const manager = new WsSessionManager(
-      { maxSessions: options.maxSessions ?? 100, pingIntervalMs: 1000, sweepIntervalMs: 100 },
+      {
+        maxSessions: options.maxSessions ?? 100,
+        pingIntervalMs: options.pingIntervalMs ?? 1000,
+        sweepIntervalMs: 100,
+      },
       {
         limits: LIMITS,
         nodes: new WsNodeChooser(registry, undefined),
@@ -437,7 +446,9 @@ describe('WsSession (real sockets)', () => {
   });
 
   it('answers a request the node never answers with a timeout error', async () => {
-    const { a, clock } = await start();
+    // Pings far apart: 30 s of fake time pass in 0.3 s of real time, and a pong that is
+    // a few real milliseconds late must not make the upstream look dead here.
+    const { a, clock } = await start({ pingIntervalMs: 120_000 });
     const client = await connect();
     a.hold = true;
     client.send({ jsonrpc: '2.0', id: 'slow', method: 'eth_call', params: [] });
