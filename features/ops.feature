@@ -36,3 +36,9 @@ Feature: Operations on a running devnet: drain, reload, graceful shutdown
     And EL node "el-primary-1" is thawed after 1 second
     Then the 5 calls in flight were answered with a result
     And Vixy exits with code 0 within 10 seconds
+
+  Scenario: at debug level every proxied call is logged with a request id
+    Given 1 primary EL node
+    And Vixy is running in front of them with LOG_LEVEL debug
+    When eth_chainId is posted to /el with X-Request-Id "abc-123"
+    Then Vixy logged "POST /el request abc-123: HTTP 200"

@@ -85,3 +85,19 @@ Then(
     }
   },
 );
+
+Given('Vixy is running in front of them with LOG_LEVEL debug', async function (this: VixyWorld) {
+  await this.startVixy({ LOG_LEVEL: 'debug' });
+  await this.waitForStatus('EL nodes healthy', 20, (s) => s.el_nodes.every((n) => n.is_healthy));
+});
+
+When(
+  'eth_chainId is posted to \\/el with X-Request-Id {string}',
+  async function (this: VixyWorld, id: string) {
+    const res = await httpRequest(this.requireVixy().url('/el'), {
+      body: { jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] },
+      headers: { 'x-request-id': id },
+    });
+    assert.equal(res.status, 200, res.text);
+  },
+);

@@ -14,6 +14,9 @@ import { ElProxy } from './el-proxy.service';
 export class ElHttpHandler implements OnModuleDestroy {
   private readonly logger = new Logger(ElHttpHandler.name);
   private closing = false;
+  /** Per-request logging is at debug level only, decided once: nothing on the hot path otherwise. */
+  private readonly debug = Logger.isLevelEnabled('debug');
+  private requests = 0;
 
   constructor(
     private readonly store: ConfigStore,
@@ -32,6 +35,7 @@ export class ElHttpHandler implements OnModuleDestroy {
     }
     const contentType = rawHeader(req, 'content-type');
     const limit = this.store.current.proxy.max_body_bytes;
+    if (this.debug) this.trace(req, res);
     readBody(req, limit, (outcome) => {
       if (outcome.ok) this.answer(res, outcome.body, contentType);
       else if (outcome.tooLarge) {
@@ -58,6 +62,17 @@ export class ElHttpHandler implements OnModuleDestroy {
     } catch (err) {
       this.internalError(res, err);
     }
+  }
+
+  /** Debug: one line per call with a request id (the client's X-Request-Id, or a counter). */
+  private trace(req: IncomingMessage, res: ServerResponse): void {
+    const given = rawHeader(req, 'x-request-id');
+    const id = given && /^[\w.:-]{1,64}$/.test(given) ? given : `el-${++this.requests}`;
+    const start = performance.now();
+    res.once('finish', () => {
+      const ms = (performance.now() - start).toFixed(1);
+      this.logger.debug(`POST /el request ${id}: HTTP ${res.statusCode} in ${ms} ms`);
+    });
   }
 
   private internalError(res: ServerResponse, err: unknown): void {
