@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { type Config, ConfigModule, type ConfigSource } from './config';
 import { HealthModule } from './health/health.module';
@@ -8,7 +8,12 @@ import { ProxyModule } from './proxy/proxy.module';
 /** config -> metrics -> health -> proxy: data flows one way. */
 @Module({})
 export class AppModule {
-  static forRoot(config: Config, source?: ConfigSource): DynamicModule {
+  /** `extraImports`: your own modules, e.g. one providing CUSTOM_EL_ROUTING_STRATEGY. */
+  static forRoot(
+    config: Config,
+    source?: ConfigSource,
+    extraImports: NonNullable<ModuleMetadata['imports']> = [],
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -17,6 +22,7 @@ export class AppModule {
         HealthModule,
         ProxyModule,
         AdminModule.forRoot(config),
+        ...extraImports,
       ],
     };
   }

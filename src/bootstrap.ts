@@ -1,4 +1,4 @@
-import { type LoggerService } from '@nestjs/common';
+import { type LoggerService, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -14,9 +14,10 @@ export async function createApp(
   config: Config,
   logger: LoggerService | false = false,
   source?: ConfigSource,
+  extraImports: NonNullable<ModuleMetadata['imports']> = [],
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, source),
+    AppModule.forRoot(config, source, extraImports),
     new FastifyAdapter({ bodyLimit: config.proxy.max_body_bytes, return503OnClosing: true }),
     { logger, abortOnError: false },
   );
