@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { type Observable, Subject } from 'rxjs';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectConfig } from './config.constants';
+import { CONFIG_UPDATE, ConfigUpdateEvent } from './config.events';
 import { ConfigError, type ConfigOverrides, loadConfigFile } from './config.loader';
 import { type Config } from './config.schema';
 
@@ -10,11 +11,6 @@ export const CONFIG_SOURCE = Symbol('CONFIG_SOURCE');
 export interface ConfigSource {
   readonly path: string;
   readonly overrides: ConfigOverrides;
-}
-
-export interface ConfigChange {
-  readonly previous: Config;
-  readonly next: Config;
 }
 
 export type ReloadResult =
@@ -32,20 +28,20 @@ const RESTART_ONLY = ['server', 'metrics', 'admin'] as const;
 
 /**
  * The current configuration. Starts as the config main.ts validated; `reload()`
- * re-reads the file and, when it is valid, replaces it and emits on `changes$`, to
- * which the node registry, the checkers and the proxy adapt (nodes added, removed or
- * changed, limits). An invalid file changes nothing.
+ * re-reads the file and, when it is valid, replaces it and publishes one
+ * `ConfigUpdateEvent` (CONFIG_UPDATE), to which the node registry, the checkers and
+ * the proxy adapt (nodes added, removed or changed, limits). An invalid file changes
+ * nothing. Everything else reads `current` when it needs a value: nobody keeps a copy.
  */
 @Injectable()
 export class ConfigStore {
   private readonly logger = new Logger(ConfigStore.name);
-  private readonly subject = new Subject<ConfigChange>();
-  readonly changes$: Observable<ConfigChange> = this.subject.asObservable();
   private config: Config;
 
   constructor(
     @InjectConfig() initial: Config,
     @Optional() @Inject(CONFIG_SOURCE) private readonly source: ConfigSource | null,
+    private readonly events: EventEmitter2,
   ) {
     this.config = initial;
   }
@@ -83,7 +79,7 @@ export class ConfigStore {
     }
     this.config = next;
     this.logger.log(`config reloaded: ${changes.join('; ')}`);
-    this.subject.next({ previous, next });
+    this.events.emit(CONFIG_UPDATE, new ConfigUpdateEvent(previous, next, changes));
     return { ok: true, changes, ignored };
   }
 }

@@ -1,4 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { VIXY_CONFIG } from './config.constants';
 import { CONFIG_SOURCE, type ConfigSource, ConfigStore } from './config-store.service';
 import { type Config } from './config.schema';
@@ -15,6 +16,8 @@ export class ConfigModule {
   static forRoot(config: Config, source?: ConfigSource): DynamicModule {
     return {
       module: ConfigModule,
+      // Typed events (CONFIG_UPDATE): global, bound to @OnEvent methods at bootstrap.
+      imports: [EventEmitterModule.forRoot()],
       providers: [
         { provide: VIXY_CONFIG, useValue: config },
         { provide: CONFIG_SOURCE, useValue: source ?? null },

@@ -1,5 +1,6 @@
 export * from './config.constants';
 export * from './config-store.service';
+export * from './config.events';
 export * from './config.loader';
 export * from './config.module';
 export * from './config.schema';

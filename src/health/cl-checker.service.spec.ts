@@ -1,3 +1,4 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
   beacon,
   type BeaconAnswers,
@@ -34,7 +35,10 @@ describe('ClChecker against a local beacon node', () => {
       { primary: ['http://127.0.0.1:1'], cl: [`${server.url}${suffix}`] },
       { health_check_timeout_ms: TIMEOUT_MS },
     );
-    checker = new ClChecker(new ConfigStore(config, null), poolDispatcherFactory);
+    checker = new ClChecker(
+      new ConfigStore(config, null, new EventEmitter2()),
+      poolDispatcherFactory,
+    );
     return checker.check('cl-1');
   }
 
@@ -136,7 +140,10 @@ describe('ClChecker against a local beacon node', () => {
       { primary: ['http://127.0.0.1:1'], cl: [server.url] },
       { health_check_timeout_ms: TIMEOUT_MS },
     );
-    checker = new ClChecker(new ConfigStore(config, null), poolDispatcherFactory);
+    checker = new ClChecker(
+      new ConfigStore(config, null, new EventEmitter2()),
+      poolDispatcherFactory,
+    );
     expect(await checker.check('cl-1')).toMatchObject({
       healthOk: false,
       slot: null,
@@ -150,7 +157,10 @@ describe('ClChecker against a local beacon node', () => {
       primary: ['http://127.0.0.1:1'],
       cl: [`http://127.0.0.1:${port}`],
     });
-    checker = new ClChecker(new ConfigStore(config, null), poolDispatcherFactory);
+    checker = new ClChecker(
+      new ConfigStore(config, null, new EventEmitter2()),
+      poolDispatcherFactory,
+    );
     expect(await checker.check('cl-1')).toMatchObject({
       healthOk: false,
       slot: null,

@@ -1,3 +1,4 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { type Config, ConfigStore } from '../config';
 import {
   hang,
@@ -25,7 +26,10 @@ describe('ElChecker against a local node', () => {
       { primary: [server.url], cl: ['http://127.0.0.1:1'] },
       { health_check_timeout_ms: TIMEOUT_MS },
     );
-    checker = new ElChecker(new ConfigStore(config, null), poolDispatcherFactory);
+    checker = new ElChecker(
+      new ConfigStore(config, null, new EventEmitter2()),
+      poolDispatcherFactory,
+    );
   });
 
   afterEach(async () => {
@@ -155,7 +159,10 @@ describe('ElChecker and node URLs', () => {
   it('reports a refused connection', async () => {
     const port = await refusedPort();
     const config = healthConfig({ primary: [`http://127.0.0.1:${port}`], cl: ['http://x:1'] });
-    const checker = new ElChecker(new ConfigStore(config, null), poolDispatcherFactory);
+    const checker = new ElChecker(
+      new ConfigStore(config, null, new EventEmitter2()),
+      poolDispatcherFactory,
+    );
     try {
       expect(await checker.check('el-p1')).toMatchObject({
         ok: false,
@@ -170,7 +177,10 @@ describe('ElChecker and node URLs', () => {
     const server = await startServer((_req, _body, res) => json(res, 503, {}));
     const url = `http://alice:s3cr%40t@127.0.0.1:${server.port}/v2/0123456789abcdef0123456789abcdef?apikey=TOPSECRET`;
     const config = healthConfig({ primary: [url], cl: ['http://x:1'] });
-    const checker = new ElChecker(new ConfigStore(config, null), poolDispatcherFactory);
+    const checker = new ElChecker(
+      new ConfigStore(config, null, new EventEmitter2()),
+      poolDispatcherFactory,
+    );
     try {
       const result = await checker.check('el-p1');
       expect(result).toMatchObject({ ok: false, reason: 'HTTP 503' });

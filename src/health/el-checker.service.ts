@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type Dispatcher } from 'undici';
-import { type Config, ConfigStore } from '../config';
+import { OnEvent } from '@nestjs/event-emitter';
+import { type Config, CONFIG_UPDATE, ConfigStore, ConfigUpdateEvent } from '../config';
 import { EndpointSet } from './endpoint-set';
 import { CheckFailure } from './check-failure';
 import { checkRequest, Deadline, elapsedMs, parseJson, poolOptions } from './check-http';
@@ -46,12 +47,19 @@ export class ElChecker implements OnModuleDestroy {
         path: requestPath(target, ''),
       };
     });
-    const sync = (config: Config): void =>
-      this.endpoints.sync(
-        [...config.el.primary, ...config.el.backup].map((n) => ({ name: n.name, url: n.http_url })),
-      );
-    sync(store.current);
-    store.changes$.subscribe(({ next }) => sync(next));
+    this.sync(store.current);
+  }
+
+  /** Check pools follow the nodes of a reload (kept while a node's URL stays the same). */
+  @OnEvent(CONFIG_UPDATE)
+  onConfigUpdate({ next }: ConfigUpdateEvent): void {
+    this.sync(next);
+  }
+
+  private sync(config: Config): void {
+    this.endpoints.sync(
+      [...config.el.primary, ...config.el.backup].map((n) => ({ name: n.name, url: n.http_url })),
+    );
   }
 
   async check(name: string): Promise<ElCheckResult> {

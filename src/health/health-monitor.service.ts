@@ -5,8 +5,9 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { ConfigStore } from '../config';
+import { CONFIG_UPDATE, ConfigStore, ConfigUpdateEvent } from '../config';
 import { VixyMetrics } from '../metrics/metrics.service';
 import { CheckFailure } from './check-failure';
 import { ClChecker } from './cl-checker.service';
@@ -45,12 +46,15 @@ export class HealthMonitor
     if (this.stopped) return;
     void this.runCycle();
     this.schedule(this.store.current.global.health_check_interval_ms);
-    this.store.changes$.subscribe(({ previous, next }) => {
-      const interval = next.global.health_check_interval_ms;
-      if (this.stopped || interval === previous.global.health_check_interval_ms) return;
-      this.scheduler.deleteInterval(HEALTH_CHECK_INTERVAL);
-      this.schedule(interval);
-    });
+  }
+
+  /** A reload that changes `health_check_interval_ms` reschedules the cycles. */
+  @OnEvent(CONFIG_UPDATE)
+  onConfigUpdate({ previous, next }: ConfigUpdateEvent): void {
+    const interval = next.global.health_check_interval_ms;
+    if (this.stopped || interval === previous.global.health_check_interval_ms) return;
+    this.scheduler.deleteInterval(HEALTH_CHECK_INTERVAL);
+    this.schedule(interval);
   }
 
   private schedule(intervalMs: number): void {

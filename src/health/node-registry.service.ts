@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { Observable, Subject } from 'rxjs';
-import { type Config, ConfigStore } from '../config';
+import { type Config, CONFIG_UPDATE, ConfigStore, ConfigUpdateEvent } from '../config';
 import { VixyMetrics } from '../metrics/metrics.service';
 import { judge, robustHead } from './health-rules';
 import { elEntries, newClNode, newElNode, sameElEndpoint } from './node-factory';
@@ -42,7 +43,12 @@ export class NodeRegistry {
     private readonly metrics: VixyMetrics,
   ) {
     this.reconcile(store.current, false);
-    store.changes$.subscribe(({ next }) => this.reconcile(next, true));
+  }
+
+  /** First listener of a reload (prepended): the others see the new node list. */
+  @OnEvent(CONFIG_UPDATE, { prependListener: true })
+  onConfigUpdate({ next }: ConfigUpdateEvent): void {
+    this.reconcile(next, true);
   }
 
   /**

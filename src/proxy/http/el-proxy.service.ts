@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type Counter } from 'prom-client';
-import { type Config, ConfigStore } from '../../config';
+import { OnEvent } from '@nestjs/event-emitter';
+import { type Config, CONFIG_UPDATE, ConfigStore, ConfigUpdateEvent } from '../../config';
 import { NodeRegistry } from '../../health/node-registry.service';
 import { VixyMetrics } from '../../metrics/metrics.service';
 import { methodLabel } from '../../metrics/rpc-methods';
@@ -44,7 +45,6 @@ export class ElProxy {
     private readonly metrics: VixyMetrics,
   ) {
     this.limits = limitsOf(store.current);
-    store.changes$.subscribe(({ next }) => (this.limits = limitsOf(next)));
     this.forwarder = new ElForwarder({
       channels: new ChannelSet(() => registry.el(), pools, limiter, metrics),
       selector: selector.el,
@@ -55,6 +55,11 @@ export class ElProxy {
       config: () => store.current,
       now: () => limiter.now(),
     });
+  }
+
+  @OnEvent(CONFIG_UPDATE)
+  onConfigUpdate({ next }: ConfigUpdateEvent): void {
+    this.limits = limitsOf(next);
   }
 
   /** Answers one POST /el body (`undefined`: no body). Never rejects for a client or node error. */

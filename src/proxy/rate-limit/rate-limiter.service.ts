@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type Config, ConfigStore } from '../../config';
+import { OnEvent } from '@nestjs/event-emitter';
+import { type Config, CONFIG_UPDATE, ConfigStore, ConfigUpdateEvent } from '../../config';
 import { type Layer } from '../../health/node-state';
 import { NodeBudget } from './node-budget';
 import { type Clock, InjectRateLimitClock } from './rate-limit.constants';
@@ -32,7 +33,11 @@ export class RateLimiter {
     @InjectRateLimitClock() private readonly clock: Clock,
   ) {
     this.sync(store.current);
-    store.changes$.subscribe(({ next }) => this.sync(next));
+  }
+
+  @OnEvent(CONFIG_UPDATE)
+  onConfigUpdate({ next }: ConfigUpdateEvent): void {
+    this.sync(next);
   }
 
   now(): number {

@@ -52,5 +52,5 @@ function configured(
   tracker: LatencyTracker,
   nameOf: (config: Config) => RoutingStrategyName,
 ): RoutingStrategy {
-  return new ConfiguredStrategy(nameOf, store.current, store.changes$, tracker);
+  return new ConfiguredStrategy(nameOf, store, tracker);
 }

@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { Pool } from 'undici';
-import { type Config, ConfigStore } from '../../config';
+import { type Config, CONFIG_UPDATE, ConfigStore, ConfigUpdateEvent } from '../../config';
 import { type Layer } from '../../health/node-state';
 import { parseTarget, type UpstreamTarget } from './upstream-target';
 
@@ -40,7 +41,11 @@ export class UpstreamPools implements OnApplicationShutdown {
     const timeout = store.current.global.proxy_timeout_ms;
     this.options = { connect: { timeout: Math.min(timeout, MAX_CONNECT_TIMEOUT_MS) } };
     this.sync(store.current);
-    store.changes$.subscribe(({ next }) => this.sync(next));
+  }
+
+  @OnEvent(CONFIG_UPDATE)
+  onConfigUpdate({ next }: ConfigUpdateEvent): void {
+    this.sync(next);
   }
 
   /** The channel of a configured node (throws for an unknown one: a programming error). */
