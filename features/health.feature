@@ -15,11 +15,11 @@ Feature: Health monitoring
     Then within 3 seconds EL node "el-primary-1" is unhealthy
     And EL node "el-primary-1" shows lag 12 and last error "lag 12 > 5"
     And EL node "el-primary-2" shows lag 0 and no last error
-    And Vixy logged "el node el-primary-1 is unhealthy: lag 12 > 5" once
+    And Vixy logged "node is unhealthy" with "node=el-primary-1, reason=lag 12 > 5" once
     When EL node "el-primary-1" catches up
     Then within 3 seconds EL node "el-primary-1" is healthy
     And EL node "el-primary-1" shows lag 0 and no last error
-    And Vixy logged "el node el-primary-1 is healthy" 2 times
+    And Vixy logged "node is healthy" with "node=el-primary-1" 2 times
 
   Scenario: A killed EL node turns unhealthy after 2 failed checks and healthy after a restart
     Given 2 primary EL nodes
@@ -28,7 +28,7 @@ Feature: Health monitoring
     When EL node "el-primary-2" is killed
     Then within 3 seconds EL node "el-primary-2" is unhealthy
     And the last error of EL node "el-primary-2" starts with "connection refused ("
-    And Vixy logged "el node el-primary-2 is unhealthy: connection refused (2 consecutive failures)" once
+    And Vixy logged "node is unhealthy" with "node=el-primary-2, reason=connection refused (2 consecutive failures)" once
     When EL node "el-primary-2" is restarted
     Then within 3 seconds EL node "el-primary-2" is healthy
 

@@ -41,4 +41,4 @@ Feature: Operations on a running devnet: drain, reload, graceful shutdown
     Given 1 primary EL node
     And Vixy is running in front of them with LOG_LEVEL debug
     When eth_chainId is posted to /el with X-Request-Id "abc-123"
-    Then Vixy logged "POST /el request abc-123: HTTP 200"
+    Then Vixy logged "POST /el" with "request_id=abc-123, status=200"

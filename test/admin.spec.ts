@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { applyChecks } from './health-fixtures';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../src/bootstrap';
 import { parseConfig } from '../src/config';
@@ -87,12 +88,12 @@ describe('admin API', () => {
 
     it('drains every node of a name until enabled, whatever the health checks say', async () => {
       const ok = (blockNumber: number) => ({ ok: true as const, blockNumber, latencyMs: 1 });
-      registry.applyElCycle(
-        new Map([
+      applyChecks(registry, {
+        el: new Map([
           ['geth-1', ok(10)],
           ['geth-2', ok(10)],
         ]),
-      );
+      });
       expect(isAvailable(registry.getEl('geth-1')!)).toBe(true);
 
       const res = await app.inject({
@@ -106,7 +107,7 @@ describe('admin API', () => {
         expect.objectContaining({ layer: 'cl', drained: true }),
       ]);
 
-      registry.applyElCycle(new Map([['geth-1', ok(11)]]));
+      applyChecks(registry, { el: new Map([['geth-1', ok(11)]]) });
       expect(registry.getEl('geth-1')!.isHealthy).toBe(true);
       expect(isAvailable(registry.getEl('geth-1')!)).toBe(false);
 

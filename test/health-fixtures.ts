@@ -1,3 +1,4 @@
+import { type ClCheckResult, type ElCheckResult } from '../src/health/node-state';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, type Socket } from 'node:net';
 import { stringify } from 'smol-toml';
@@ -126,4 +127,22 @@ export function beacon(answers: BeaconAnswers, prefix = ''): Handler {
       json(res, 404, { code: 404, message: 'not found' });
     }
   };
+}
+
+/** Applies one check result per node, in the order given (what a round of checks does). */
+export function applyChecks(
+  registry: {
+    applyElCheck(name: string, result: ElCheckResult, now?: number): void;
+    applyClCheck(name: string, result: ClCheckResult, now?: number): void;
+  },
+  results: {
+    readonly el?: ReadonlyMap<string, ElCheckResult> | Record<string, ElCheckResult>;
+    readonly cl?: ReadonlyMap<string, ClCheckResult> | Record<string, ClCheckResult>;
+  },
+  now?: number,
+): void {
+  const entries = <R>(m: ReadonlyMap<string, R> | Record<string, R> | undefined) =>
+    m === undefined ? [] : m instanceof Map ? [...m] : Object.entries(m as Record<string, R>);
+  for (const [name, result] of entries(results.el)) registry.applyElCheck(name, result, now);
+  for (const [name, result] of entries(results.cl)) registry.applyClCheck(name, result, now);
 }

@@ -261,7 +261,7 @@ describe('ANY /cl/*: node URLs and unreachable nodes', () => {
       expect(c2.calls[0].headers.authorization).toBe(
         `Basic ${Buffer.from('user:p@ss').toString('base64')}`,
       );
-      expect(booted.registry.getCl('c1')?.passiveFailure).toBe('connection failed (ECONNREFUSED)');
+      expect(booted.registry.getCl('c1')?.passiveFailure).toBe('connection refused (ECONNREFUSED)');
     } finally {
       await booted.close();
       await c2.close();

@@ -97,7 +97,11 @@ describe('POST /el: forwarding and tiers (first_healthy)', () => {
     expect(JSON.parse(res.body)).toEqual({
       jsonrpc: '2.0',
       id: 'x-7',
-      error: { code: -32000, message: 'No healthy node available' },
+      error: {
+        code: -32603,
+        message: 'No healthy node available',
+        data: { reason: 'no_healthy_node' },
+      },
     });
     expect(p1.calls.length + p2.calls.length + b1.calls.length).toBe(0);
   });
@@ -139,7 +143,10 @@ describe('POST /el: forwarding and tiers (first_healthy)', () => {
     });
     expect(res.statusCode).toBe(503);
     expect(res.headers.connection).toBe('close');
-    expect(await res.body.json()).toMatchObject({ id: null, error: { code: -32000 } });
+    expect(await res.body.json()).toMatchObject({
+      id: null,
+      error: { code: -32603, data: { reason: 'shutting_down' } },
+    });
     await other.close();
   });
 });
@@ -220,13 +227,27 @@ describe('POST /el: answers Vixy gives by itself', () => {
     const batch = `[${rpc('eth_chainId', 1)},${rpc('admin_peers', 2)},{"id":3}]`;
     const res = await post(batch);
     expect(res.statusCode).toBe(200);
-    const byId = new Map(JSON.parse(res.body).map((a: { id: number }) => [a.id, a]));
-    expect(byId.get(1)).toMatchObject({ result: 'p1' });
-    expect(byId.get(2)).toMatchObject({
-      error: { code: -32601, message: 'Method admin_peers is not allowed' },
+    // In the client's order, the local answers in their places.
+    expect(JSON.parse(res.body)).toEqual([
+      { jsonrpc: '2.0', id: 1, result: 'p1' },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        error: {
+          code: -32601,
+          message: 'Method admin_peers is not allowed',
+          data: { reason: 'method_denied' },
+        },
+      },
+      expect.objectContaining({ id: 3, error: expect.objectContaining({ code: -32600 }) }),
+    ]);
+    // The one call left goes upstream as it came, but with a proxy-owned id.
+    expect(JSON.parse(p1.calls[0].body)).toEqual({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'eth_chainId',
+      params: [],
     });
-    expect(byId.get(3)).toMatchObject({ error: { code: -32600 } });
-    expect(JSON.parse(p1.calls[0].body).map((c: { id: number }) => c.id)).toEqual([1]);
   });
 
   it('answers a batch of only denied calls without calling a node (403)', async () => {
@@ -323,7 +344,7 @@ describe('POST /el: upstream failures and retries', () => {
     const res = await post(rpc('eth_chainId', 1));
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body).result).toBe('p2');
-    expect(booted.registry.getEl('p1')?.passiveFailure).toMatch(/no response in time/);
+    expect(booted.registry.getEl('p1')?.passiveFailure).toMatch(/headers timeout/);
     // Following requests avoid p1 at once.
     expect(JSON.parse((await post(rpc('eth_chainId', 2))).body).result).toBe('p2');
     expect(p1.calls).toHaveLength(1);
@@ -336,7 +357,11 @@ describe('POST /el: upstream failures and retries', () => {
     expect(JSON.parse(res.body)).toEqual({
       jsonrpc: '2.0',
       id: 'slow',
-      error: { code: -32000, message: 'Upstream timeout: no answer within 300 ms' },
+      error: {
+        code: -32603,
+        message: 'Upstream timeout: no answer within 300 ms',
+        data: { reason: 'upstream_timeout' },
+      },
     });
   });
 
@@ -346,8 +371,9 @@ describe('POST /el: upstream failures and retries', () => {
     expect([p1, p2, p3].map((n) => n.calls.length)).toEqual([1, 1, 1]);
     expect(res.statusCode).toBe(502);
     expect(JSON.parse(res.body).error).toEqual({
-      code: -32000,
-      message: 'Upstream answered with an unusable response: HTTP 503',
+      code: -32603,
+      message: 'Upstream answered with an unusable response: server error (HTTP 503)',
+      data: { reason: 'upstream_bad_response' },
     });
   });
 
@@ -429,7 +455,7 @@ describe('POST /el: connection refused and max_retries', () => {
         headers: JSON_CT,
       });
       expect(JSON.parse(res.body).result).toBe('p2');
-      expect(booted.registry.getEl('p1')?.passiveFailure).toBe('connection failed (ECONNREFUSED)');
+      expect(booted.registry.getEl('p1')?.passiveFailure).toBe('connection refused (ECONNREFUSED)');
       const metrics = (await booted.app.inject({ method: 'GET', url: '/metrics' })).body;
       expect(metrics).toMatch(
         /vixy_upstream_errors_total\{layer="el",node="p1",kind="connect"\} 1/,
@@ -462,7 +488,11 @@ describe('POST /el: connection refused and max_retries', () => {
       expect(res.statusCode).toBe(502);
       expect(JSON.parse(res.body)).toMatchObject({
         id: 'r',
-        error: { code: -32000, message: 'Upstream unreachable: connection failed (ECONNREFUSED)' },
+        error: {
+          code: -32603,
+          message: 'Upstream unreachable: connection refused (ECONNREFUSED)',
+          data: { reason: 'upstream_unreachable' },
+        },
       });
       expect(p2.rpcCalls('eth_chainId')).toHaveLength(0);
     } finally {

@@ -125,8 +125,9 @@ describe('POST /el after a config reload', () => {
     const res = await post('eth_chainId', 'slow');
     expect(res.status).toBe(504);
     expect(res.body.error).toEqual({
-      code: -32000,
+      code: -32603,
       message: 'Upstream timeout: no answer within 200 ms',
+      data: { reason: 'upstream_timeout' },
     });
     nodes[0].reset();
   });

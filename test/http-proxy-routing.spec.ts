@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { LatencyTracker } from '../src/proxy/routing/latency-tracker.service';
+import { UpstreamRegistry } from '../src/proxy/upstream/upstream-registry.service';
 import { type BootedApp, FakeClock, MockNode, boot, configFor, rpc } from './http-proxy.support';
 
 // The built-in strategies chosen by [proxy].el_routing, and per-node rate limits,
@@ -66,9 +66,8 @@ describe('[proxy].el_routing', () => {
     const booted = await start('latency');
     try {
       booted.setEl(['p1', 'p2', 'p3', 'b1', 'b2']);
-      const tracker = booted.app.get(LatencyTracker);
-      const registry = booted.registry;
-      const el = (name: string) => registry.getEl(name)!;
+      const upstreams = booted.app.get(UpstreamRegistry);
+      const el = (name: string) => upstreams.el().find((u) => u.name === name)!;
       // Health checks gave every node 1 ms; these samples make p2 the fastest and the
       // backups faster still (they must not be chosen while a primary is available).
       for (const [name, ms] of [
@@ -78,7 +77,7 @@ describe('[proxy].el_routing', () => {
         ['b1', 0.1],
         ['b2', 0.1],
       ] as const) {
-        for (let i = 0; i < 20; i++) tracker.record(el(name), ms);
+        for (let i = 0; i < 20; i++) el(name).recordLatency(ms);
       }
       expect(await servedBy(booted, 1)).toBe('p2');
       booted.registry.setDrained('el', 'p2', true);
@@ -133,6 +132,7 @@ describe('per-node rate limits', () => {
       error: {
         code: -32005,
         message: 'Rate limited: every node is over its request budget, retry after 1 s',
+        data: { reason: 'rate_limited' },
       },
     });
     expect(p1.rpcCalls('eth_chainId')).toHaveLength(3);

@@ -1,5 +1,14 @@
 // Node states for the routing specs beside src/proxy/routing (not a spec itself).
-import { type ClNodeState, type ElNodeState, type Tier } from '../src/health/node-state';
+import {
+  type ClNodeState,
+  type ElNodeState,
+  type NodeState,
+  type Tier,
+} from '../src/health/node-state';
+import { NodeBudget, type NodeLimits } from '../src/proxy/rate-limit/node-budget';
+import { Upstream } from '../src/proxy/upstream/upstream';
+import { type UpstreamMetrics } from '../src/proxy/upstream/upstream-metrics';
+import { parseTarget } from '../src/proxy/upstream/upstream-target';
 
 export function elNode(
   name: string,
@@ -19,6 +28,8 @@ export function elNode(
     checkOk: true,
     isHealthy: true,
     consecutiveFailures: 0,
+    consecutiveSuccesses: 1,
+    availableSince: 0,
     lag: 0,
     lastCheckAt: 0,
     lastLatencyMs: 1,
@@ -45,6 +56,8 @@ export function clNode(
     checkOk: true,
     isHealthy: true,
     consecutiveFailures: 0,
+    consecutiveSuccesses: 1,
+    availableSince: 0,
     lag: 0,
     lastCheckAt: 0,
     lastLatencyMs: 1,
@@ -63,4 +76,30 @@ export function elFleet(): ElNodeState[] {
     elNode('b1', 'backup', 2),
     elNode('b2', 'backup', 3),
   ];
+}
+
+/** A counter or histogram child that records nothing (routing specs do not read metrics). */
+const noop = { inc: () => undefined, observe: () => undefined } as never;
+
+/** An upstream object around a node state, with a budget of the given limits and no pool. */
+export function upstreamOf<N extends NodeState>(
+  node: N,
+  limits: NodeLimits = {},
+  now = 0,
+): Upstream<N> {
+  const url = node.layer === 'el' ? node.config.http_url : node.config.url;
+  const metrics: UpstreamMetrics = {
+    key: node.name,
+    requests: noop,
+    duration: noop,
+    errors: new Proxy({}, { get: () => noop }) as UpstreamMetrics['errors'],
+  };
+  return new Upstream<N>({
+    node,
+    url,
+    target: parseTarget(url),
+    pool: undefined as never,
+    budget: new NodeBudget(limits, now),
+    metrics,
+  });
 }

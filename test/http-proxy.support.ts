@@ -11,6 +11,7 @@ import { register } from 'prom-client';
 import { AppModule } from '../src/app.module';
 import { type Config, type ConfigSource, parseConfig } from '../src/config';
 import { HealthMonitor } from '../src/health/health-monitor.service';
+import { applyChecks } from './health-fixtures';
 import { NodeRegistry } from '../src/health/node-registry.service';
 import { type ClCheckResult, type ElCheckResult } from '../src/health/node-state';
 import { type Clock, RATE_LIMIT_CLOCK } from '../src/proxy/rate-limit/rate-limit.constants';
@@ -207,7 +208,7 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<B
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   if (options.listen) await app.listen(0, '127.0.0.1');
-  await app.get(HealthMonitor).runCycle();
+  await app.get(HealthMonitor).checkAll();
   const registry = app.get(NodeRegistry);
   // Names are read at each call: a config reload may have changed the node list.
   const elNames = () => registry.el().map((n) => n.name);
@@ -216,7 +217,7 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<B
     app,
     registry,
     setEl(healthy) {
-      // Enough failed checks to turn any node unhealthy, then one cycle of the truth.
+      // Enough checks to turn any node unhealthy, or healthy again (hysteresis).
       const results = new Map<string, ElCheckResult>(
         elNames().map((name) => [
           name,
@@ -225,8 +226,11 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<B
             : { ok: false, reason: 'down in this spec', latencyMs: 1 },
         ]),
       );
-      for (let i = 0; i < config.global.health_check_max_failures; i++)
-        registry.applyElCycle(results);
+      const rounds = Math.max(
+        config.global.health_check_max_failures,
+        config.global.health_check_min_successes,
+      );
+      for (let i = 0; i < rounds; i++) applyChecks(registry, { el: results });
     },
     setCl(healthy) {
       const results = new Map<string, ClCheckResult>(
@@ -237,8 +241,11 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<B
             : { healthOk: false, slot: null, reason: 'down in this spec', latencyMs: 1 },
         ]),
       );
-      for (let i = 0; i < config.global.health_check_max_failures; i++)
-        registry.applyClCycle(results);
+      const rounds = Math.max(
+        config.global.health_check_max_failures,
+        config.global.health_check_min_successes,
+      );
+      for (let i = 0; i < rounds; i++) applyChecks(registry, { cl: results });
     },
     async close() {
       await app.close();

@@ -1,4 +1,5 @@
 // The node gauges follow the NodeRegistry: EL/CL check cycles, failover, drain.
+import { applyChecks } from './health-fixtures';
 // Read back through the exposition, as Prometheus would see them.
 import { Test, type TestingModule } from '@nestjs/testing';
 import { register } from 'prom-client';
@@ -28,9 +29,9 @@ describe('registry-driven metrics', () => {
   const value = async (name: string, labels: Record<string, string> = {}) =>
     sampleValue(await scrape(), name, labels);
   const elCycle = (results: Record<string, ElCheckResult>): void =>
-    registry.applyElCycle(new Map(Object.entries(results)));
+    applyChecks(registry, { el: new Map(Object.entries(results)) });
   const clCycle = (results: Record<string, ClCheckResult>): void =>
-    registry.applyClCycle(new Map(Object.entries(results)));
+    applyChecks(registry, { cl: new Map(Object.entries(results)) });
   /** `max_failures` failed checks in a row for the named nodes, the others up at `height`. */
   const failEl = (failing: readonly string[], height: number): void => {
     for (let i = 0; i < config.global.health_check_max_failures; i++) {
@@ -79,14 +80,17 @@ describe('registry-driven metrics', () => {
     expect(await value('vixy_el_healthy_nodes')).toBe(3);
 
     // el-b falls 10 blocks behind (max_el_lag_blocks = 5): unhealthy at once
-    elCycle({ 'el-a': up(110), 'el-b': up(100), 'el-backup': up(110) });
+    // (el-b is checked last, against the head the others just reported)
+    elCycle({ 'el-a': up(110), 'el-backup': up(110), 'el-b': up(100) });
     expect(await value('vixy_el_chain_head')).toBe(110);
     expect(await value('vixy_el_node_lag_blocks', { node: 'el-b' })).toBe(10);
     expect(await value('vixy_el_node_healthy', { node: 'el-b' })).toBe(0);
     expect(await value('vixy_el_healthy_nodes')).toBe(2);
 
-    // and back within the limit
-    elCycle({ 'el-a': up(111), 'el-b': up(110), 'el-backup': up(111) });
+    // and back within the limit, after health_check_min_successes (2) good checks
+    elCycle({ 'el-a': up(111), 'el-backup': up(111), 'el-b': up(110) });
+    expect(await value('vixy_el_node_healthy', { node: 'el-b' })).toBe(0);
+    elCycle({ 'el-a': up(111), 'el-backup': up(111), 'el-b': up(110) });
     expect(await value('vixy_el_node_healthy', { node: 'el-b' })).toBe(1);
     expect(await value('vixy_el_node_lag_blocks', { node: 'el-b' })).toBe(1);
   });
@@ -107,7 +111,9 @@ describe('registry-driven metrics', () => {
     failEl(['el-a', 'el-b'], 102);
     expect(await value('vixy_el_failovers_total')).toBe(1);
 
-    // a primary recovers: failover ends, the counter keeps its history
+    // a primary recovers (two good checks): failover ends, the counter keeps its history
+    elCycle({ 'el-a': up(103), 'el-b': down, 'el-backup': up(103) });
+    expect(await value('vixy_el_failover_active')).toBe(1);
     elCycle({ 'el-a': up(103), 'el-b': down, 'el-backup': up(103) });
     expect(await value('vixy_el_failover_active')).toBe(0);
     expect(await value('vixy_el_failovers_total')).toBe(1);

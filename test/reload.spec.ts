@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { applyChecks } from './health-fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,12 +48,12 @@ describe('config reload', () => {
   const ok = (blockNumber: number) => ({ ok: true as const, blockNumber, latencyMs: 1 });
 
   it('adds, keeps and removes nodes; a kept node keeps its state', async () => {
-    registry.applyElCycle(
-      new Map([
+    applyChecks(registry, {
+      el: new Map([
         ['geth-1', ok(10)],
         ['geth-2', ok(10)],
       ]),
-    );
+    });
     registry.setDrained('el', 'geth-1', true);
     const kept = registry.getEl('geth-1');
     const events = firstValueFrom(registry.events$.pipe(take(2), toArray()));
@@ -79,12 +80,12 @@ describe('config reload', () => {
   });
 
   it('starts a node over when its URL changes, and moves a node between tiers', async () => {
-    registry.applyElCycle(
-      new Map([
+    applyChecks(registry, {
+      el: new Map([
         ['geth-1', ok(10)],
         ['geth-2', ok(10)],
       ]),
-    );
+    });
     const backup = `[[el.backup]]\nname = "geth-2"\nhttp_url = "http://127.0.0.1:9"\nws_url = "ws://127.0.0.1:9"\n`;
     writeFileSync(path, configText(el('geth-1', 10) + backup));
     expect(store.reload()).toEqual({

@@ -1,5 +1,5 @@
 import { AfterAll, Given, Then, When } from '@cucumber/cucumber';
-import { httpRequest, LodestarNode, waitFor } from '../../test/support';
+import { httpRequest, LodestarNode, waitFor, logLineMatches } from '../../test/support';
 import { sharedBeacon } from '../support/beacons';
 import { type Status, type VixyWorld } from '../support/world';
 
@@ -149,23 +149,33 @@ Then(
   },
 );
 
-function expectLogged(world: VixyWorld, text: string, times: number): void {
+function expectLogged(world: VixyWorld, message: string, fields: string, times: number): void {
   const lines = world
     .requireVixy()
     .logs()
     .split('\n')
-    .filter((line) => line.includes(text));
+    .filter((line) => logLineMatches(line, message, fields));
   if (lines.length !== times) {
     throw new Error(
-      `expected ${times} log line(s) with "${text}", found ${lines.length}:\n${lines.join('\n')}`,
+      `expected ${times} log line(s) "${message}" with "${fields}", found ${lines.length}:\n${lines.join('\n')}`,
     );
   }
 }
 
-Then('Vixy logged {string} once', function (this: VixyWorld, text: string) {
-  expectLogged(this, text, 1);
+Then('Vixy logged {string} once', function (this: VixyWorld, message: string) {
+  expectLogged(this, message, '', 1);
 });
 
-Then('Vixy logged {string} {int} times', function (this: VixyWorld, text: string, times: number) {
-  expectLogged(this, text, times);
-});
+Then(
+  'Vixy logged {string} with {string} once',
+  function (this: VixyWorld, message: string, fields: string) {
+    expectLogged(this, message, fields, 1);
+  },
+);
+
+Then(
+  'Vixy logged {string} with {string} {int} times',
+  function (this: VixyWorld, message: string, fields: string, times: number) {
+    expectLogged(this, message, fields, times);
+  },
+);

@@ -1,6 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { Given, Then, When } from '@cucumber/cucumber';
-import { AnvilNode, httpRequest, renderConfig, sleep } from '../../test/support';
+import {
+  AnvilNode,
+  httpRequest,
+  logLineMatches,
+  renderConfig,
+  sleep,
+  waitFor,
+} from '../../test/support';
 import { type VixyWorld } from '../support/world';
 
 // Steps of ops.feature: the admin API, config reload and graceful shutdown.
@@ -45,9 +52,31 @@ When(
 );
 
 Then('Vixy logged {string}', async function (this: VixyWorld, text: string) {
-  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  await this.requireVixy().waitForLog(new RegExp(escaped), 5000);
+  await waitFor(
+    `a log line "${text}"`,
+    () =>
+      this.requireVixy()
+        .logs()
+        .split('\n')
+        .some((l) => logLineMatches(l, text)) || undefined,
+    { timeoutMs: 5000 },
+  );
 });
+
+Then(
+  'Vixy logged {string} with {string}',
+  async function (this: VixyWorld, message: string, fields: string) {
+    await waitFor(
+      `a log line "${message}" with "${fields}"`,
+      () =>
+        this.requireVixy()
+          .logs()
+          .split('\n')
+          .some((l) => logLineMatches(l, message, fields)) || undefined,
+      { timeoutMs: 5000 },
+    );
+  },
+);
 
 When(
   '{int} eth_chainId calls are in flight through \\/el',

@@ -34,6 +34,7 @@ describe('parseConfig', () => {
       health_check_interval_ms: 1000,
       health_check_timeout_ms: 5000,
       health_check_max_failures: 3,
+      health_check_min_successes: 2,
       proxy_timeout_ms: 30000,
       max_retries: 2,
     });

@@ -33,6 +33,8 @@ export class GlobalConfig {
   @IsInt(POSITIVE) @Min(1, POSITIVE) health_check_interval_ms = 1000;
   @IsInt(POSITIVE) @Min(1, POSITIVE) health_check_timeout_ms = 5000;
   @IsInt(POSITIVE) @Min(1, POSITIVE) health_check_max_failures = 3;
+  /** Consecutive good checks before a node that was out of rotation takes traffic again. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) health_check_min_successes = 2;
   @IsInt(POSITIVE) @Min(1, POSITIVE) proxy_timeout_ms = 30000;
   @IsInt(NON_NEGATIVE) @Min(0, NON_NEGATIVE) max_retries = 2;
 }
@@ -66,6 +68,15 @@ export class ProxyConfig {
   @IsArray({ message: 'must be an array of method names or namespace prefixes' })
   @IsString({ each: true, message: 'must be an array of method names or namespace prefixes' })
   deny_methods: string[] = ['admin_', 'personal_', 'miner_'];
+  /**
+   * Methods never sent to a second node once they may have reached one (besides the
+   * node-signed ones Vixy always protects: eth_sendTransaction, eth_sign*, ...).
+   */
+  @IsArray({ message: 'must be an array of method names' })
+  @IsString({ each: true, message: 'must be an array of method names' })
+  no_retry_methods: string[] = [];
+  /** Largest upstream answer Vixy passes on (HTTP and WebSocket); larger ones fail the call. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) max_response_bytes = 128 * 1024 * 1024;
 }
 
 export class WebSocketConfig {
@@ -82,6 +93,8 @@ export class WebSocketConfig {
   /** How long a session without any healthy node is kept before it is closed with 1013. */
   @IsInt(POSITIVE) @Min(1, POSITIVE) reconnect_deadline_ms = 30000;
   @IsInt(POSITIVE) @Min(1, POSITIVE) ping_interval_ms = 30000;
+  /** A session on a backup moves back to a primary once one has been available this long. */
+  @IsInt(NON_NEGATIVE) @Min(0, NON_NEGATIVE) failback_delay_ms = 3000;
 }
 
 export class AdminConfig {

@@ -1,39 +1,12 @@
+import { type NetFailureDetail, netFailure } from '../common/net-errors';
+
 /**
  * Why a health check failed, with a stable code. The message is what /status shows
  * as `last_error` and what the transition log says: it never contains the node's URL
  * (which may carry an API key), only facts about the answer.
  */
-export type CheckFailureCode =
-  | 'timeout'
-  | 'connection_refused'
-  | 'connection_reset'
-  | 'dns'
-  | 'tls'
-  | 'network'
-  | 'http_status'
-  | 'rpc_error'
-  | 'invalid_response'
-  | 'closed';
+export type CheckFailureCode = NetFailureDetail | 'http_status' | 'rpc_error';
 
-const NETWORK_CODES: Readonly<Record<string, { code: CheckFailureCode; message: string }>> = {
-  ECONNREFUSED: { code: 'connection_refused', message: 'connection refused' },
-  ECONNRESET: { code: 'connection_reset', message: 'connection reset' },
-  EPIPE: { code: 'connection_reset', message: 'connection reset' },
-  UND_ERR_SOCKET: { code: 'connection_reset', message: 'connection closed by the node' },
-  UND_ERR_CLOSED: { code: 'closed', message: 'checker closed' },
-  UND_ERR_DESTROYED: { code: 'closed', message: 'checker closed' },
-  ENOTFOUND: { code: 'dns', message: 'host name not found' },
-  EAI_AGAIN: { code: 'dns', message: 'host name lookup failed' },
-  EHOSTUNREACH: { code: 'network', message: 'host unreachable' },
-  ENETUNREACH: { code: 'network', message: 'network unreachable' },
-  UND_ERR_CONNECT_TIMEOUT: { code: 'timeout', message: 'connect timeout' },
-  UND_ERR_HEADERS_TIMEOUT: { code: 'timeout', message: 'headers timeout' },
-  UND_ERR_BODY_TIMEOUT: { code: 'timeout', message: 'body timeout' },
-  UND_ERR_INFO: { code: 'invalid_response', message: 'invalid HTTP response' },
-  HPE_INVALID_CONSTANT: { code: 'invalid_response', message: 'invalid HTTP response' },
-};
-
-const TLS_CODE = /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_SSL_)/;
 const MAX_DETAIL = 160;
 
 export class CheckFailure extends Error {
@@ -74,23 +47,9 @@ export class CheckFailure extends Error {
   /** A transport error from undici or the socket, named by its code, never by its message. */
   static fromError(err: unknown): CheckFailure {
     if (err instanceof CheckFailure) return err;
-    const code = errorCode(err);
-    const known = code === undefined ? undefined : NETWORK_CODES[code];
-    if (known) return new CheckFailure(known.code, known.message, { cause: err });
-    if (code !== undefined && TLS_CODE.test(code)) {
-      return new CheckFailure('tls', `TLS error (${code})`, { cause: err });
-    }
-    return new CheckFailure('network', code ? `network error (${code})` : 'network error', {
-      cause: err,
-    });
+    const failure = netFailure(err);
+    return new CheckFailure(failure.detail, failure.message, { cause: err });
   }
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const { code, cause } = err as { code?: unknown; cause?: unknown };
-  if (typeof code === 'string') return code;
-  return cause === undefined || cause === err ? undefined : errorCode(cause);
 }
 
 /** A short, printable rendering of a value from an answer: `"0xzz"`, `null`, `missing`. */

@@ -151,7 +151,7 @@ describe('ElChecker against a local node', () => {
 
   it('does not throw once closed', async () => {
     await checker.onModuleDestroy();
-    expect(await failure()).toBe('checker closed');
+    expect(await failure()).toBe('connection pool closed');
   });
 });
 

@@ -1,4 +1,3 @@
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import { type Config, ConfigModule } from '../config';
@@ -14,33 +13,40 @@ import {
 } from '../../test/health-fixtures';
 import { ClChecker } from './cl-checker.service';
 import { ElChecker } from './el-checker.service';
-import {
-  CHECK_DISPATCHER_FACTORY,
-  HEALTH_CHECK_INTERVAL,
-  poolDispatcherFactory,
-} from './health.constants';
+import { ManualClock } from '../../test/manual-clock';
+import { CHECK_DISPATCHER_FACTORY, HEALTH_CLOCK, poolDispatcherFactory } from './health.constants';
 import { HealthMonitor } from './health-monitor.service';
 import { NodeRegistry } from './node-registry.service';
 import { type ClCheckResult, type ElCheckResult, type RegistryEvent } from './node-state';
 
-/** A checker whose answers the test releases: check() calls wait until `release()`. */
+/** A checker whose answers the test releases: check() calls wait until released. */
 class GatedChecker<R> {
   calls: string[] = [];
-  private gates: (() => void)[] = [];
+  private gates: { name: string; open: () => void }[] = [];
 
   constructor(private readonly answer: (name: string) => R) {}
 
   check(name: string): Promise<R> {
     this.calls.push(name);
-    return new Promise((resolve) => this.gates.push(() => resolve(this.answer(name))));
+    return new Promise((resolve) =>
+      this.gates.push({ name, open: () => resolve(this.answer(name)) }),
+    );
   }
 
-  release(): void {
-    const gates = this.gates;
-    this.gates = [];
-    for (const open of gates) open();
+  /** Answers the checks waiting (only those of `name` when given). */
+  release(name?: string): void {
+    const gates = this.gates.filter((g) => name === undefined || g.name === name);
+    this.gates = this.gates.filter((g) => !gates.includes(g));
+    for (const gate of gates) gate.open();
+  }
+
+  count(name: string): number {
+    return this.calls.filter((c) => c === name).length;
   }
 }
+
+/** Lets pending promise callbacks run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 const INTERVAL_MS = 100;
 
@@ -60,12 +66,13 @@ async function gatedMonitor() {
     latencyMs: 3,
   }));
   const cfg = config();
+  const clock = new ManualClock();
   const moduleRef = await Test.createTestingModule({
     imports: [ConfigModule.forRoot(cfg), MetricsModule.forRoot(cfg)],
     providers: [
       NodeRegistry,
       HealthMonitor,
-      SchedulerRegistry,
+      { provide: HEALTH_CLOCK, useValue: clock },
       { provide: ElChecker, useValue: el },
       { provide: ClChecker, useValue: cl },
     ],
@@ -73,32 +80,32 @@ async function gatedMonitor() {
   return {
     el,
     cl,
+    clock,
     monitor: moduleRef.get(HealthMonitor),
     registry: moduleRef.get(NodeRegistry),
-    scheduler: moduleRef.get(SchedulerRegistry),
     metrics: moduleRef.get(VixyMetrics),
   };
 }
 
 describe('HealthMonitor', () => {
-  afterEach(() => {
-    jest.useRealTimers();
-    register.clear();
-  });
+  afterEach(() => register.clear());
 
-  it('checks every node of both layers in one cycle and applies the results', async () => {
+  it('checks every node of both layers and applies each result as it comes', async () => {
     const { el, cl, monitor, registry, metrics } = await gatedMonitor();
-    const cycle = monitor.runCycle();
+    const all = monitor.checkAll();
     expect(el.calls).toEqual(['el-p1', 'el-b1']);
     expect(cl.calls).toEqual(['cl-1']);
-    el.release();
     cl.release();
-    await cycle;
+    await settle();
+    // The CL result is applied while the EL checks still run.
+    expect(registry.getCl('cl-1')).toMatchObject({ slot: 9, isHealthy: true });
+    expect(registry.getEl('el-p1')?.lastCheckAt).toBeNull();
+    el.release();
+    await all;
     expect(registry.el().map((n) => [n.name, n.blockNumber, n.isHealthy])).toEqual([
       ['el-p1', 7, true],
       ['el-b1', 7, true],
     ]);
-    expect(registry.getCl('cl-1')).toMatchObject({ slot: 9, isHealthy: true });
     const durations = await metrics.healthCheckDuration.get();
     expect(durations.values).toContainEqual(
       expect.objectContaining({
@@ -109,57 +116,58 @@ describe('HealthMonitor', () => {
     );
   });
 
-  it('never overlaps cycles: a call while one runs joins it and counts a skip', async () => {
-    const { el, cl, monitor } = await gatedMonitor();
-    const first = monitor.runCycle();
-    const second = monitor.runCycle();
-    expect(second).toBe(first);
-    expect(el.calls).toHaveLength(2);
-    expect(monitor.skippedTicks).toBe(1);
-    el.release();
-    cl.release();
-    await first;
-    void monitor.runCycle();
-    expect(el.calls).toHaveLength(4);
-    el.release();
-    cl.release();
-  });
-
-  it('runs at start-up, then on the interval, skipping ticks while a cycle hangs', async () => {
-    jest.useFakeTimers();
-    const { el, cl, monitor, scheduler } = await gatedMonitor();
+  it('runs one loop per node: a hung node delays nobody else, and never overlaps itself', async () => {
+    const { el, cl, clock, monitor } = await gatedMonitor();
     monitor.onApplicationBootstrap();
-    expect(el.calls).toHaveLength(2);
-    expect(scheduler.doesExist('interval', HEALTH_CHECK_INTERVAL)).toBe(true);
-
-    await jest.advanceTimersByTimeAsync(INTERVAL_MS * 5);
-    expect(el.calls).toHaveLength(2);
-    expect(monitor.skippedTicks).toBe(5);
-
+    expect(el.calls).toEqual(['el-p1', 'el-b1']);
+    // el-p1 hangs; the others answer every time.
+    for (let i = 0; i < 5; i++) {
+      el.release('el-b1');
+      cl.release();
+      await settle();
+      clock.advance(INTERVAL_MS);
+    }
+    expect(el.count('el-p1')).toBe(1);
+    expect(el.count('el-b1')).toBe(6);
+    expect(cl.count('cl-1')).toBe(6);
+    // Asked to check everything now, the hung node is not checked a second time.
+    void monitor.checkAll();
+    expect(el.count('el-p1')).toBe(1);
+    el.release('el-p1');
+    await settle();
+    expect(el.count('el-p1')).toBe(1);
+    clock.advance(INTERVAL_MS);
+    expect(el.count('el-p1')).toBe(2);
     el.release();
     cl.release();
-    await jest.advanceTimersByTimeAsync(INTERVAL_MS);
-    expect(el.calls).toHaveLength(4);
-    el.release();
-    cl.release();
-
     await monitor.beforeApplicationShutdown();
-    expect(scheduler.doesExist('interval', HEALTH_CHECK_INTERVAL)).toBe(false);
-    await jest.advanceTimersByTimeAsync(INTERVAL_MS * 5);
-    expect(el.calls).toHaveLength(4);
   });
 
-  it('discards the results of a cycle that ends after shutdown began', async () => {
-    const { el, cl, monitor, registry } = await gatedMonitor();
-    const cycle = monitor.runCycle();
-    monitor.onModuleDestroy();
+  it('waits the interval after each check ends, read at each turn', async () => {
+    const { el, cl, clock, monitor } = await gatedMonitor();
+    monitor.onApplicationBootstrap();
+    el.release();
+    cl.release();
+    await settle();
+    clock.advance(INTERVAL_MS - 1);
+    expect(el.count('el-p1')).toBe(1);
+    clock.advance(1);
+    expect(el.count('el-p1')).toBe(2);
+    el.release();
+    cl.release();
+    await monitor.beforeApplicationShutdown();
+  });
+
+  it('stops at shutdown and drops the results of checks that end after it began', async () => {
+    const { el, cl, clock, monitor, registry } = await gatedMonitor();
+    monitor.onApplicationBootstrap();
     const shutdown = monitor.beforeApplicationShutdown();
     el.release();
     cl.release();
-    await cycle;
     await shutdown;
     expect(registry.getEl('el-p1')?.lastCheckAt).toBeNull();
-    await monitor.runCycle();
+    expect(clock.pending).toBe(0);
+    clock.advance(INTERVAL_MS * 10);
     expect(el.calls).toHaveLength(2);
   });
 });
@@ -181,7 +189,7 @@ describe('HealthMonitor with a hung node', () => {
     register.clear();
   });
 
-  it('bounds the cycle by the timeout and applies the other layer without waiting', async () => {
+  it('bounds a hung check by the timeout and applies the others without waiting', async () => {
     const cfg = healthConfig(
       { primary: [hung.url, good.url], cl: [beaconNode.url] },
       { health_check_timeout_ms: TIMEOUT_MS },
@@ -191,22 +199,21 @@ describe('HealthMonitor with a hung node', () => {
       providers: [
         NodeRegistry,
         HealthMonitor,
-        SchedulerRegistry,
         ElChecker,
         ClChecker,
         { provide: CHECK_DISPATCHER_FACTORY, useValue: poolDispatcherFactory },
+        { provide: HEALTH_CLOCK, useValue: new ManualClock() },
       ],
     }).compile();
     const registry = moduleRef.get(NodeRegistry);
     const order: RegistryEvent[] = [];
-    registry.events$.subscribe((e) => e.type === 'cycle' && order.push(e));
+    registry.events$.subscribe((e) => e.type === 'checked' && order.push(e));
     try {
       // Without the timeout this would never resolve: the hung server never answers.
-      await moduleRef.get(HealthMonitor).runCycle();
-      expect(order).toEqual([
-        { type: 'cycle', layer: 'cl' },
-        { type: 'cycle', layer: 'el' },
-      ]);
+      await moduleRef.get(HealthMonitor).checkAll();
+      // The hung node's result comes last: the others were applied without waiting.
+      expect(order.at(-1)).toEqual({ type: 'checked', layer: 'el', name: 'el-p1' });
+      expect(order).toHaveLength(3);
       expect(registry.getEl('el-p1')).toMatchObject({
         checkOk: false,
         consecutiveFailures: 1,

@@ -3,35 +3,75 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnModuleDestroy,
 } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CONFIG_UPDATE, ConfigStore, ConfigUpdateEvent } from '../config';
+import { type Clock } from '../common/clock';
+import { CONFIG_UPDATE, ConfigStore } from '../config';
 import { VixyMetrics } from '../metrics/metrics.service';
 import { CheckFailure } from './check-failure';
 import { ClChecker } from './cl-checker.service';
 import { ElChecker } from './el-checker.service';
-import { HEALTH_CHECK_INTERVAL } from './health.constants';
+import { InjectHealthClock } from './health.constants';
 import { NodeRegistry } from './node-registry.service';
-import { type ClCheckResult, type ElCheckResult, type Layer } from './node-state';
+import { type ClCheckResult, type ElCheckResult, type Layer, type NodeState } from './node-state';
 
 /**
- * Runs a check cycle at start-up and then every `health_check_interval_ms`. A cycle
- * checks every node of both layers concurrently, each within its timeout, and applies
- * each layer's results to the registry as soon as that layer's checks have settled,
- * so a hung EL node never holds back the CL results. Cycles never overlap: a tick that
- * finds the previous cycle still running is skipped.
+ * One node's checks: a check, then `health_check_interval_ms` (read at each turn, so a
+ * reload applies at the next one), then the next check. A check never overlaps the
+ * previous one of the same node, and a hung node (bounded by its timeout) delays nobody
+ * else: every node has its own loop.
+ */
+class NodeLoop {
+  private running: Promise<void> | null = null;
+  private timer: ReturnType<Clock['setTimeout']> | null = null;
+  private stopped = false;
+
+  constructor(
+    readonly node: Readonly<NodeState>,
+    private readonly check: () => Promise<void>,
+    private readonly intervalMs: () => number,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Checks now unless a check is under way; resolves when that check is applied. */
+  checkNow(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) return this.running;
+    if (this.timer) this.clock.clear(this.timer);
+    this.timer = null;
+    const run = this.check().finally(() => {
+      this.running = null;
+      if (!this.stopped)
+        this.timer = this.clock.setTimeout(() => void this.checkNow(), this.intervalMs());
+    });
+    this.running = run;
+    return run;
+  }
+
+  /** Stops the loop; resolves once a check under way has finished (its result is dropped). */
+  stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) this.clock.clear(this.timer);
+    this.timer = null;
+    return this.running ?? Promise.resolve();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+}
+
+/**
+ * Checks every node on its own schedule from start-up on, and applies each result to
+ * the registry as soon as it is known (the registry recomputes the chain head and the
+ * lags at each one). Follows reloads: nodes added get a loop, removed ones lose theirs.
  */
 @Injectable()
-export class HealthMonitor
-  implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown
-{
+export class HealthMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(HealthMonitor.name);
-  private running: Promise<void> | null = null;
+  private readonly loops = new Map<string, NodeLoop>();
+  private started = false;
   private stopped = false;
-  private skipped = 0;
-  private cycles = 0;
 
   constructor(
     private readonly store: ConfigStore,
@@ -39,132 +79,91 @@ export class HealthMonitor
     private readonly elChecker: ElChecker,
     private readonly clChecker: ClChecker,
     private readonly metrics: VixyMetrics,
-    private readonly scheduler: SchedulerRegistry,
+    @InjectHealthClock() private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
     if (this.stopped) return;
-    void this.runCycle();
-    this.schedule(this.store.current.global.health_check_interval_ms);
+    this.started = true;
+    this.syncLoops();
   }
 
-  /** A reload that changes `health_check_interval_ms` reschedules the cycles. */
+  /** A reload: loops for added nodes (checked at once), none for removed ones. */
   @OnEvent(CONFIG_UPDATE)
-  onConfigUpdate({ previous, next }: ConfigUpdateEvent): void {
-    const interval = next.global.health_check_interval_ms;
-    if (this.stopped || interval === previous.global.health_check_interval_ms) return;
-    this.scheduler.deleteInterval(HEALTH_CHECK_INTERVAL);
-    this.schedule(interval);
+  onConfigUpdate(): void {
+    if (this.started && !this.stopped) this.syncLoops();
   }
 
-  private schedule(intervalMs: number): void {
-    const timer = setInterval(() => void this.runCycle(), intervalMs);
-    this.scheduler.addInterval(HEALTH_CHECK_INTERVAL, timer);
+  /** Checks every node now (those under way are awaited); resolves when all are applied. */
+  async checkAll(): Promise<void> {
+    if (!this.started) this.syncLoops(false);
+    await Promise.all([...this.loops.values()].map((loop) => loop.checkNow()));
   }
 
-  /**
-   * Runs one cycle, or, when one is running, skips and returns that one: cycles never
-   * overlap. Resolves when the cycle's results are applied; never rejects.
-   */
-  runCycle(): Promise<void> {
-    if (this.running) {
-      this.skipped += 1;
-      this.logger.debug(
-        `previous check cycle still running: tick skipped (${this.skipped} so far)`,
-      );
-      return this.running;
-    }
-    if (this.stopped) return Promise.resolve();
-    const cycle = this.cycle().finally(() => {
-      this.running = null;
-    });
-    this.running = cycle;
-    return cycle;
-  }
-
-  /** Ticks skipped because the previous cycle was still running (since start-up). */
-  get skippedTicks(): number {
-    return this.skipped;
-  }
-
-  /** Stops the timer at once (before the checkers close their pools). */
-  onModuleDestroy(): void {
-    this.stop();
-  }
-
-  /** Stops the timer and waits for a running cycle, whose results are discarded. */
+  /** Stops every loop and waits for the checks under way, whose results are dropped. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stop();
-    await this.running;
-  }
-
-  private stop(): void {
     this.stopped = true;
-    if (this.scheduler.doesExist('interval', HEALTH_CHECK_INTERVAL)) {
-      this.scheduler.deleteInterval(HEALTH_CHECK_INTERVAL);
+    await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
+    this.loops.clear();
+  }
+
+  private syncLoops(start = true): void {
+    const nodes: Readonly<NodeState>[] = [...this.registry.el(), ...this.registry.cl()];
+    const wanted = new Map(nodes.map((n) => [`${n.layer}:${n.name}`, n]));
+    for (const [key, loop] of this.loops) {
+      // A node whose URLs changed is a new state object: its loop starts over.
+      if (wanted.get(key) === loop.node) continue;
+      void loop.stop();
+      this.loops.delete(key);
+    }
+    for (const [key, node] of wanted) {
+      if (this.loops.has(key)) continue;
+      const loop: NodeLoop = new NodeLoop(
+        node,
+        (): Promise<void> => this.checkNode(node, loop),
+        () => this.store.current.global.health_check_interval_ms,
+        this.clock,
+      );
+      this.loops.set(key, loop);
+      if (start) void loop.checkNow();
     }
   }
 
-  private async cycle(): Promise<void> {
-    const startedAt = performance.now();
-    this.cycles += 1;
+  private async checkNode(node: Readonly<NodeState>, loop: NodeLoop): Promise<void> {
     try {
-      await Promise.all([this.checkEl(), this.checkCl()]);
+      if (node.layer === 'el') {
+        const result = await this.elChecker.check(node.name).catch(elFailure);
+        if (!loop.isStopped)
+          this.apply('el', node.name, result, () => this.registry.applyElCheck(node.name, result));
+      } else {
+        const result = await this.clChecker.check(node.name).catch(clFailure);
+        if (!loop.isStopped)
+          this.apply('cl', node.name, result, () => this.registry.applyClCheck(node.name, result));
+      }
     } catch (err) {
-      this.logger.error(`check cycle ${this.cycles} failed: ${String(err)}`);
+      // A bug in applying a result must not stop the loop or crash the process.
+      this.logger.error(
+        { layer: node.layer, node: node.name, err: String(err) },
+        'applying a check failed',
+      );
     }
-    this.logger.debug(
-      `check cycle ${this.cycles} done in ${Math.round(performance.now() - startedAt)} ms`,
-    );
-  }
-
-  private async checkEl(): Promise<void> {
-    const names = this.registry.el().map((n) => n.name);
-    const settled = await Promise.allSettled(names.map((name) => this.elChecker.check(name)));
-    const results = new Map<string, ElCheckResult>();
-    settled.forEach((outcome, i) => {
-      const result: ElCheckResult =
-        outcome.status === 'fulfilled'
-          ? outcome.value
-          : { ok: false, reason: CheckFailure.fromError(outcome.reason).message, latencyMs: 0 };
-      results.set(names[i], result);
-    });
-    this.apply('el', results, () => this.registry.applyElCycle(results));
-  }
-
-  private async checkCl(): Promise<void> {
-    const names = this.registry.cl().map((n) => n.name);
-    const settled = await Promise.allSettled(names.map((name) => this.clChecker.check(name)));
-    const results = new Map<string, ClCheckResult>();
-    settled.forEach((outcome, i) => {
-      const result: ClCheckResult =
-        outcome.status === 'fulfilled'
-          ? outcome.value
-          : {
-              healthOk: false,
-              slot: null,
-              reason: CheckFailure.fromError(outcome.reason).message,
-              latencyMs: 0,
-            };
-      results.set(names[i], result);
-    });
-    this.apply('cl', results, () => this.registry.applyClCycle(results));
   }
 
   private apply(
     layer: Layer,
-    results: ReadonlyMap<string, { readonly latencyMs: number }>,
+    name: string,
+    result: { latencyMs: number },
     write: () => void,
   ): void {
-    if (this.stopped) return;
-    for (const [node, { latencyMs }] of results) {
-      this.metrics.healthCheckDuration.labels(layer, node).observe(latencyMs / 1000);
-    }
-    try {
-      write();
-    } catch (err) {
-      // A bug in applying results must not stop the monitor or crash the process.
-      this.logger.error(`applying ${layer} check results failed: ${String(err)}`);
-    }
+    this.metrics.healthCheckDuration.labels(layer, name).observe(result.latencyMs / 1000);
+    write();
   }
+}
+
+function elFailure(err: unknown): ElCheckResult {
+  return { ok: false, reason: CheckFailure.fromError(err).message, latencyMs: 0 };
+}
+
+function clFailure(err: unknown): ClCheckResult {
+  return { healthOk: false, slot: null, reason: CheckFailure.fromError(err).message, latencyMs: 0 };
 }

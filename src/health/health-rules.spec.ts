@@ -27,18 +27,36 @@ describe('judge', () => {
     wasHealthy: true,
     checkOk: true,
     consecutiveFailures: 0,
+    consecutiveSuccesses: 1,
+    minSuccesses: 2,
+    firstVerdict: false,
     lag: 0,
     maxLag: 5,
     maxFailures: 3,
     failureReason: null,
   };
 
-  it('a good check within the lag limit is healthy', () => {
-    expect(judge({ ...base, wasHealthy: false, lag: 5 })).toEqual({
+  it('a good check within the lag limit keeps a healthy node healthy', () => {
+    expect(judge({ ...base, lag: 5 })).toEqual({ healthy: true, reason: null, final: true });
+  });
+
+  it('an unhealthy node needs minSuccesses good checks in a row to come back', () => {
+    const out = { ...base, wasHealthy: false, lag: 5 };
+    expect(judge({ ...out, consecutiveSuccesses: 1 })).toEqual({
+      healthy: false,
+      reason: 'recovering (1 of 2 good checks)',
+      final: false,
+    });
+    expect(judge({ ...out, consecutiveSuccesses: 2 })).toEqual({
       healthy: true,
       reason: null,
       final: true,
     });
+    expect(judge({ ...out, minSuccesses: 1 }).healthy).toBe(true);
+  });
+
+  it('a node never judged is healthy on its first good check', () => {
+    expect(judge({ ...base, wasHealthy: false, firstVerdict: true }).healthy).toBe(true);
   });
 
   it('a lag above the limit is unhealthy at once, with the numbers', () => {

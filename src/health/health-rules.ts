@@ -16,6 +16,12 @@ export interface HealthInput {
   readonly wasHealthy: boolean;
   readonly checkOk: boolean;
   readonly consecutiveFailures: number;
+  /** Good checks in a row within the lag limit, this one included. */
+  readonly consecutiveSuccesses: number;
+  /** `health_check_min_successes`: good checks in a row before an unhealthy node is back. */
+  readonly minSuccesses: number;
+  /** No verdict was ever given (start-up, a node added by a reload): no hysteresis. */
+  readonly firstVerdict: boolean;
   /** Blocks or slots behind the head by the height this check reported; null if none. */
   readonly lag: number | null;
   readonly maxLag: number;
@@ -36,15 +42,26 @@ export interface HealthVerdict {
 
 /**
  * A node becomes unhealthy after `maxFailures` consecutive failed checks, or at once
- * when its lag (measured by this check) exceeds `maxLag`; it becomes healthy on the
- * first good check within the lag limit. Between those, a failing node keeps its
- * previous state.
+ * when its lag (measured by this check) exceeds `maxLag`. An unhealthy node becomes
+ * healthy again after `minSuccesses` consecutive good checks within the lag limit
+ * (hysteresis: a node flapping around a limit stays out); a node never judged before
+ * is healthy on its first good check. Between those, a node keeps its previous state.
  */
 export function judge(input: HealthInput): HealthVerdict {
   if (input.lag !== null && input.lag > input.maxLag) {
     return { healthy: false, reason: `lag ${input.lag} > ${input.maxLag}`, final: true };
   }
-  if (input.checkOk) return { healthy: true, reason: null, final: true };
+  if (input.checkOk) {
+    if (
+      input.wasHealthy ||
+      input.firstVerdict ||
+      input.consecutiveSuccesses >= input.minSuccesses
+    ) {
+      return { healthy: true, reason: null, final: true };
+    }
+    const reason = `recovering (${input.consecutiveSuccesses} of ${input.minSuccesses} good checks)`;
+    return { healthy: false, reason, final: false };
+  }
   const reason = input.failureReason ?? 'check failed';
   if (input.consecutiveFailures >= input.maxFailures) {
     return {

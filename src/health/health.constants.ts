@@ -19,8 +19,10 @@ export const InjectCheckDispatcherFactory = (): ParameterDecorator =>
 export const poolDispatcherFactory: CheckDispatcherFactory = (origin, options) =>
   new Pool(origin, options);
 
-/** Name of the monitor's interval in @nestjs/schedule's `SchedulerRegistry`. */
-export const HEALTH_CHECK_INTERVAL = 'vixy.health-check';
+/** Token of the `Clock` (src/common/clock.ts) whose timers schedule the checks; tests swap it. */
+export const HEALTH_CLOCK = Symbol('HEALTH_CLOCK');
+
+export const InjectHealthClock = (): ParameterDecorator => Inject(HEALTH_CLOCK);
 
 /** Largest response body a health check reads; anything longer is an invalid answer. */
 export const MAX_CHECK_BODY_BYTES = 64 * 1024;

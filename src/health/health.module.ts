@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { ClChecker } from './cl-checker.service';
 import { ElChecker } from './el-checker.service';
-import { CHECK_DISPATCHER_FACTORY, poolDispatcherFactory } from './health.constants';
+import { systemClock } from '../common/clock';
+import { CHECK_DISPATCHER_FACTORY, HEALTH_CLOCK, poolDispatcherFactory } from './health.constants';
 import { HealthController } from './health.controller';
 import { HealthMonitor } from './health-monitor.service';
 import { NodeRegistry } from './node-registry.service';
@@ -13,16 +13,17 @@ import { StatusController } from './status.controller';
 
 /**
  * Who is healthy: the node registry (read by the proxy), the EL/CL checkers and the
- * scheduled monitor that feeds it, GET /status, and the Terminus probes GET /health
+ * monitor that checks each node on its own schedule and feeds the registry, GET /status, and the Terminus probes GET /health
  * (liveness) and GET /health/ready (readiness).
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController, StatusController],
   providers: [
     NodeRegistry,
     ReadinessState,
     { provide: CHECK_DISPATCHER_FACTORY, useValue: poolDispatcherFactory },
+    { provide: HEALTH_CLOCK, useValue: systemClock },
     ElChecker,
     ClChecker,
     HealthMonitor,

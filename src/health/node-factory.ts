@@ -7,6 +7,8 @@ function initialState() {
     checkOk: false,
     isHealthy: false,
     consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+    availableSince: null,
     lag: null,
     lastCheckAt: null,
     lastLatencyMs: null,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { applyChecks } from '../../test/health-fixtures';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import { type Config, ConfigModule } from '../config';
@@ -42,8 +43,8 @@ async function harness(config: Config): Promise<Harness> {
     registry,
     metrics: moduleRef.get(VixyMetrics),
     events,
-    el: (results) => registry.applyElCycle(new Map(Object.entries(results))),
-    cl: (results) => registry.applyClCycle(new Map(Object.entries(results))),
+    el: (results) => applyChecks(registry, { el: new Map(Object.entries(results)) }),
+    cl: (results) => applyChecks(registry, { cl: new Map(Object.entries(results)) }),
   };
 }
 
@@ -56,7 +57,18 @@ function fleet(primaries = 3): Config {
   });
 }
 
-const changes = (events: RegistryEvent[]) => events.filter((e) => e.type !== 'cycle');
+const changes = (events: RegistryEvent[]) =>
+  events.filter((e) => e.type !== 'checked' && e.type !== 'node-available');
+
+/** What a logger spy recorded about one node: `[message, fields]`, fields without layer/node. */
+function about(spy: jest.SpyInstance, node: string): [string, Record<string, unknown>][] {
+  return spy.mock.calls
+    .filter(([fields]) => typeof fields === 'object' && fields !== null && fields.node === node)
+    .map(([fields, message]) => {
+      const { layer: _layer, node: _node, ...rest } = fields as Record<string, unknown>;
+      return [message as string, rest];
+    });
+}
 
 describe('NodeRegistry', () => {
   let warn: jest.SpyInstance;
@@ -117,7 +129,7 @@ describe('NodeRegistry', () => {
       ]);
     });
 
-    it('is computed from the heights of this cycle, and kept when no node answers', async () => {
+    it('is computed from the last good heights, and kept when no node answers', async () => {
       const h = await harness(fleet());
       h.el({ 'el-p1': ok(100), 'el-p2': ok(100), 'el-p3': ok(100), 'el-b1': ok(100) });
       h.el({ 'el-p1': fail('x'), 'el-p2': fail('x'), 'el-p3': fail('x'), 'el-b1': fail('x') });
@@ -147,12 +159,10 @@ describe('NodeRegistry', () => {
       expect(changes(h.events)).toEqual([
         { type: 'node-unhealthy', layer: 'el', name: 'el-p1', reason: 'lag 12 > 5' },
       ]);
-      expect(warn.mock.calls.filter(([m]) => String(m).includes('el-p1'))).toEqual([
-        ['el node el-p1 is unhealthy: lag 12 > 5'],
-      ]);
+      expect(about(warn, 'el-p1')).toEqual([['node is unhealthy', { reason: 'lag 12 > 5' }]]);
     });
 
-    it('within the limit keeps the node healthy, and catching up makes it healthy again', async () => {
+    it('within the limit keeps the node healthy; catching up brings it back after min_successes good checks', async () => {
       const h = await harness(fleet());
       h.el({ 'el-p1': ok(95), 'el-p2': ok(100), 'el-p3': ok(100), 'el-b1': ok(100) });
       expect(h.registry.getEl('el-p1')).toMatchObject({ lag: 5, isHealthy: true });
@@ -160,8 +170,47 @@ describe('NodeRegistry', () => {
       expect(h.registry.getEl('el-p1')?.isHealthy).toBe(false);
       h.events.length = 0;
       h.el({ 'el-p1': ok(101), 'el-p2': ok(101), 'el-p3': ok(101), 'el-b1': ok(101) });
+      expect(h.registry.getEl('el-p1')).toMatchObject({
+        lag: 0,
+        isHealthy: false,
+        lastError: 'recovering (1 of 2 good checks)',
+      });
+      h.el({ 'el-p1': ok(102), 'el-p2': ok(102), 'el-p3': ok(102), 'el-b1': ok(102) });
       expect(h.registry.getEl('el-p1')).toMatchObject({ lag: 0, isHealthy: true, lastError: null });
       expect(changes(h.events)).toEqual([{ type: 'node-healthy', layer: 'el', name: 'el-p1' }]);
+    });
+
+    it('keeps a node whose lag alternates around the limit out of rotation (hysteresis)', async () => {
+      const h = await harness(fleet());
+      // el-p1 is checked last in each round, against the head the others just reported.
+      const round = (p1: number, head: number) =>
+        h.el({ 'el-p2': ok(head), 'el-p3': ok(head), 'el-b1': ok(head), 'el-p1': ok(p1) });
+      round(100, 100);
+      h.events.length = 0;
+      for (let head = 106; head < 126; head += 2) {
+        // lag 6 (out), then lag 4 (one good check), then 6 again...
+        round(head - 6, head);
+        round(head - 4 + 1, head + 1);
+      }
+      expect(changes(h.events)).toEqual([
+        { type: 'node-unhealthy', layer: 'el', name: 'el-p1', reason: 'lag 6 > 5' },
+      ]);
+      expect(h.registry.getEl('el-p1')?.isHealthy).toBe(false);
+    });
+
+    it('with health_check_min_successes = 1, one good check brings a node back', async () => {
+      const h = await harness(
+        healthConfig(
+          { primary: ['http://127.0.0.1:1'], cl: ['http://127.0.0.1:3'] },
+          { health_check_min_successes: 1 },
+        ),
+      );
+      h.el({ 'el-p1': ok(1) });
+      h.el({ 'el-p1': fail('x') });
+      h.el({ 'el-p1': fail('x') });
+      expect(h.registry.getEl('el-p1')?.isHealthy).toBe(false);
+      h.el({ 'el-p1': ok(2) });
+      expect(h.registry.getEl('el-p1')?.isHealthy).toBe(true);
     });
   });
 
@@ -194,9 +243,12 @@ describe('NodeRegistry', () => {
       expect(changes(h.events)).toHaveLength(1);
 
       cycle(ok(100));
+      expect(h.registry.getEl('el-p1')).toMatchObject({ isHealthy: false, consecutiveFailures: 0 });
+      cycle(ok(100));
       expect(h.registry.getEl('el-p1')).toMatchObject({
         isHealthy: true,
         consecutiveFailures: 0,
+        consecutiveSuccesses: 2,
         lastError: null,
       });
       expect(changes(h.events).at(-1)).toEqual({
@@ -204,7 +256,7 @@ describe('NodeRegistry', () => {
         layer: 'el',
         name: 'el-p1',
       });
-      expect(warn.mock.calls.filter(([m]) => String(m).includes('el-p1'))).toHaveLength(1);
+      expect(about(warn, 'el-p1')).toHaveLength(1);
     });
 
     it('judge a dead node by failures, not by its stale height while the chain moves on', async () => {
@@ -229,8 +281,8 @@ describe('NodeRegistry', () => {
           'el-b1': ok(1),
         });
       }
-      expect(warn.mock.calls.filter(([m]) => String(m).includes('el-p1'))).toEqual([
-        ['el node el-p1 is unhealthy: connection refused (2 consecutive failures)'],
+      expect(about(warn, 'el-p1')).toEqual([
+        ['node is unhealthy', { reason: 'connection refused (2 consecutive failures)' }],
       ]);
     });
   });
@@ -258,6 +310,8 @@ describe('NodeRegistry', () => {
       expect(await h.metrics.elFailovers.get()).toMatchObject({ values: [{ value: 1 }] });
 
       h.el({ 'el-p1': fail('x'), 'el-p2': ok(12), 'el-p3': fail('x'), 'el-b1': ok(12) });
+      expect(h.registry.elFailoverActive()).toBe(true);
+      h.el({ 'el-p1': fail('x'), 'el-p2': ok(13), 'el-p3': fail('x'), 'el-b1': ok(13) });
       expect(h.registry.elFailoverActive()).toBe(false);
       expect(h.events.filter((e) => e.type.startsWith('failover'))).toEqual([
         { type: 'failover-started' },
@@ -286,7 +340,7 @@ describe('NodeRegistry', () => {
   });
 
   describe('passive reports', () => {
-    it('take a node out of rotation at once, until its next good check', async () => {
+    it('take a node out of rotation at once, until min_successes good checks in a row', async () => {
       const h = await harness(fleet());
       h.el({ 'el-p1': ok(10), 'el-p2': ok(10), 'el-p3': ok(10), 'el-b1': ok(10) });
       h.events.length = 0;
@@ -308,11 +362,26 @@ describe('NodeRegistry', () => {
       expect(isAvailable(p1())).toBe(false);
 
       h.el({ 'el-p1': ok(11), 'el-p2': ok(11), 'el-p3': ok(11), 'el-b1': ok(11) });
+      expect(isAvailable(p1())).toBe(false);
+      h.el({ 'el-p1': ok(12), 'el-p2': ok(12), 'el-p3': ok(12), 'el-b1': ok(12) });
       expect(isAvailable(p1())).toBe(true);
       expect(p1().passiveFailure).toBeNull();
-      expect(log.mock.calls.map(([m]) => m)).toContain(
-        'el node el-p1 is back in rotation after a good check',
-      );
+      expect(about(log, 'el-p1')).toContainEqual(['node back in rotation after good checks', {}]);
+    });
+
+    it('announce when a node takes traffic again, whatever the cause, once', async () => {
+      const h = await harness(fleet());
+      h.el({ 'el-p1': ok(10), 'el-p2': ok(10), 'el-p3': ok(10), 'el-b1': ok(10) });
+      const available = () => h.events.filter((e) => e.type === 'node-available');
+      expect(available()).toHaveLength(4);
+      expect(h.registry.getEl('el-p1')?.availableSince).toEqual(expect.any(Number));
+      h.events.length = 0;
+      h.registry.reportFailure('el', 'el-p1', 'connection refused');
+      expect(h.registry.getEl('el-p1')?.availableSince).toBeNull();
+      h.el({ 'el-p1': ok(11) });
+      h.el({ 'el-p1': ok(12) });
+      h.el({ 'el-p1': ok(13) });
+      expect(available()).toEqual([{ type: 'node-available', layer: 'el', name: 'el-p1' }]);
     });
 
     it('apply to CL nodes too, and ignore unknown names', async () => {
@@ -358,7 +427,7 @@ describe('NodeRegistry', () => {
         isHealthy: false,
         lastError: 'lag 50 > 3',
       });
-      expect(warn.mock.calls).toContainEqual(['cl node cl-2 is unhealthy: lag 50 > 3']);
+      expect(about(warn, 'cl-2')).toContainEqual(['node is unhealthy', { reason: 'lag 50 > 3' }]);
     });
 
     it('count a not-ok check within the lag limit as a failure, with its reason', async () => {

@@ -160,144 +160,173 @@ export class NodeRegistry {
 
   /**
    * Passive health: a request to this node failed at the connection level. The node
-   * leaves rotation at once, until its next successful check. `reason` is shown and
-   * logged as given: describe the failure (`connection refused`), never the URL.
+   * leaves rotation at once, until `health_check_min_successes` good checks in a row.
+   * `reason` is shown and logged as given: describe the failure (`connection refused`),
+   * never the URL.
    */
-  reportFailure(layer: Layer, name: string, reason: string): void {
+  reportFailure(layer: Layer, name: string, reason: string, now = Date.now()): void {
     const node = this.find(layer, name);
     if (!node || node.passiveFailure !== null) return;
     const wasAvailable = isAvailable(node);
     node.passiveFailure = reason;
     node.lastError = reason;
+    node.consecutiveSuccesses = 0;
+    this.touchAvailability(node, now);
     if (!wasAvailable) return;
-    this.logger.warn(`${layer} node ${name} out of rotation until its next good check: ${reason}`);
+    this.logger.warn({ layer, node: name, reason }, 'node out of rotation until good checks');
     this.subject.next({ type: 'node-unavailable', layer, name, reason });
   }
 
   /** Operator drain: out of rotation whatever its health, until `setDrained(false)`. */
-  setDrained(layer: Layer, name: string, drained: boolean): boolean {
+  setDrained(layer: Layer, name: string, drained: boolean, now = Date.now()): boolean {
     const node = this.find(layer, name);
     if (!node) return false;
     if (node.drained === drained) return true;
     node.drained = drained;
+    this.touchAvailability(node, now);
     this.metrics.nodeDrained.labels(layer, name).set(drained ? 1 : 0);
-    this.logger.log(`${layer} node ${name} ${drained ? 'drained' : 'enabled'} by an operator`);
+    this.logger.log(
+      { layer, node: name },
+      drained ? 'node drained by an operator' : 'node enabled by an operator',
+    );
     this.subject.next({ type: drained ? 'node-drained' : 'node-enabled', layer, name });
     if (layer === 'el') this.updateFailover();
     return true;
   }
 
-  /** Applies one EL check cycle: results by node name (nodes not in the map are untouched). */
-  applyElCycle(results: ReadonlyMap<string, ElCheckResult>, now = Date.now()): void {
-    const { max_el_lag_blocks: maxLag, health_check_max_failures: maxFailures } =
-      this.store.current.global;
-    const heights: number[] = [];
-    for (const [name, result] of results) {
-      const node = this.elByName.get(name);
-      if (!node) continue;
-      node.lastCheckAt = now;
-      node.lastLatencyMs = result.latencyMs;
-      node.checkOk = result.ok;
-      if (result.ok) {
-        node.blockNumber = result.blockNumber;
-        heights.push(result.blockNumber);
-      }
+  /**
+   * Applies one check of an EL node (a name not configured any more is ignored). The
+   * chain head is recomputed from the last good height of every node, then every
+   * node's lag; the checked node is judged by the height it just reported.
+   */
+  applyElCheck(name: string, result: ElCheckResult, now = Date.now()): void {
+    const node = this.elByName.get(name);
+    if (!node) return;
+    node.lastCheckAt = now;
+    node.lastLatencyMs = result.latencyMs;
+    node.checkOk = result.ok;
+    if (result.ok) node.blockNumber = result.blockNumber;
+    this.elHead = robustHead(this.heights(this.elNodes, (n) => n.blockNumber)) ?? this.elHead;
+    for (const n of this.elNodes) n.lag = lagOf(this.elHead, n.blockNumber);
+    // Only a height from this check judges the node: a stale one would make a dead node
+    // "lag" at once instead of after max_failures failed checks.
+    const freshLag = result.ok ? node.lag : null;
+    this.settle(node, result.ok ? null : result.reason, freshLag, now);
+    for (const n of this.elNodes) {
+      const labels = [n.name, n.tier] as const;
+      if (n.blockNumber !== null)
+        this.metrics.elNodeBlockNumber.labels(...labels).set(n.blockNumber);
+      if (n.lag !== null) this.metrics.elNodeLag.labels(...labels).set(n.lag);
     }
-    this.elHead = robustHead(heights) ?? this.elHead;
-    for (const [name, result] of results) {
-      const node = this.elByName.get(name);
-      if (!node) continue;
-      node.lag = lagOf(this.elHead, node.blockNumber);
-      // Only a height from this check judges the node: a stale one would make a dead
-      // node "lag" at once instead of after max_failures failed checks.
-      const freshLag = result.ok ? node.lag : null;
-      this.settle(node, result.ok ? null : result.reason, freshLag, maxLag, maxFailures);
-      const labels = [node.name, node.tier] as const;
-      if (node.blockNumber !== null)
-        this.metrics.elNodeBlockNumber.labels(...labels).set(node.blockNumber);
-      if (node.lag !== null) this.metrics.elNodeLag.labels(...labels).set(node.lag);
-      this.metrics.elNodeHealthy.labels(...labels).set(node.isHealthy ? 1 : 0);
-    }
+    this.metrics.elNodeHealthy.labels(node.name, node.tier).set(node.isHealthy ? 1 : 0);
     if (this.elHead !== null) this.metrics.elChainHead.set(this.elHead);
     this.metrics.elHealthyNodes.set(this.elNodes.filter((n) => n.isHealthy).length);
     this.updateFailover();
-    this.subject.next({ type: 'cycle', layer: 'el' });
+    this.subject.next({ type: 'checked', layer: 'el', name });
   }
 
-  /** Applies one CL check cycle: results by node name. */
-  applyClCycle(results: ReadonlyMap<string, ClCheckResult>, now = Date.now()): void {
-    const { max_cl_lag_slots: maxLag, health_check_max_failures: maxFailures } =
-      this.store.current.global;
-    const slots: number[] = [];
-    for (const [name, result] of results) {
-      const node = this.clByName.get(name);
-      if (!node) continue;
-      node.lastCheckAt = now;
-      node.lastLatencyMs = result.latencyMs;
-      node.healthOk = result.healthOk;
-      node.checkOk = result.healthOk && result.slot !== null;
-      if (result.slot !== null) {
-        node.slot = result.slot;
-        slots.push(result.slot);
-      }
+  /** Applies one check of a CL node, as applyElCheck does for EL nodes. */
+  applyClCheck(name: string, result: ClCheckResult, now = Date.now()): void {
+    const node = this.clByName.get(name);
+    if (!node) return;
+    node.lastCheckAt = now;
+    node.lastLatencyMs = result.latencyMs;
+    node.healthOk = result.healthOk;
+    node.checkOk = result.healthOk && result.slot !== null;
+    if (result.slot !== null) node.slot = result.slot;
+    // Every reported slot counts for the head, healthy or not (a syncing node that
+    // reports its slot shows how far behind it is).
+    this.clHead = robustHead(this.heights(this.clNodes, (n) => n.slot, true)) ?? this.clHead;
+    for (const n of this.clNodes) n.lag = lagOf(this.clHead, n.slot);
+    // A slot from this check judges the node even when it is not healthy otherwise:
+    // a node far behind (syncing, peerless) is unhealthy at once, not after N checks.
+    const freshLag = result.slot !== null ? node.lag : null;
+    const reason = result.reason ?? (node.checkOk ? null : 'no head slot');
+    this.settle(node, reason, freshLag, now);
+    for (const n of this.clNodes) {
+      if (n.slot !== null) this.metrics.clNodeSlot.labels(n.name).set(n.slot);
+      if (n.lag !== null) this.metrics.clNodeLag.labels(n.name).set(n.lag);
     }
-    this.clHead = robustHead(slots) ?? this.clHead;
-    for (const [name, result] of results) {
-      const node = this.clByName.get(name);
-      if (!node) continue;
-      node.lag = lagOf(this.clHead, node.slot);
-      // A slot from this check judges the node even when it is not healthy otherwise:
-      // a node far behind (syncing, peerless) is unhealthy at once, not after N checks.
-      const freshLag = result.slot !== null ? node.lag : null;
-      const reason = result.reason ?? (node.checkOk ? null : 'no head slot');
-      this.settle(node, reason, freshLag, maxLag, maxFailures);
-      if (node.slot !== null) this.metrics.clNodeSlot.labels(node.name).set(node.slot);
-      if (node.lag !== null) this.metrics.clNodeLag.labels(node.name).set(node.lag);
-      this.metrics.clNodeHealthy.labels(node.name).set(node.isHealthy ? 1 : 0);
-    }
+    this.metrics.clNodeHealthy.labels(node.name).set(node.isHealthy ? 1 : 0);
     if (this.clHead !== null) this.metrics.clChainHead.set(this.clHead);
     this.metrics.clHealthyNodes.set(this.clNodes.filter((n) => n.isHealthy).length);
-    this.subject.next({ type: 'cycle', layer: 'cl' });
+    this.subject.next({ type: 'checked', layer: 'cl', name });
+  }
+
+  /** Heights for the head: of nodes whose last check reported one (EL: a good check). */
+  private heights<N extends NodeState>(
+    nodes: readonly N[],
+    height: (n: N) => number | null,
+    anyCheck = false,
+  ): number[] {
+    const out: number[] = [];
+    for (const n of nodes) {
+      const h = height(n);
+      if (h !== null && (anyCheck || n.checkOk) && n.lastCheckAt !== null) out.push(h);
+    }
+    return out;
   }
 
   private settle(
     node: NodeState,
     failureReason: string | null,
     freshLag: number | null,
-    maxLag: number,
-    maxFailures: number,
+    now: number,
   ): void {
-    const clearsReport = node.checkOk && node.passiveFailure !== null;
-    if (clearsReport) node.passiveFailure = null;
+    const { global } = this.store.current;
+    const maxLag = node.layer === 'el' ? global.max_el_lag_blocks : global.max_cl_lag_slots;
+    const lagging = freshLag !== null && freshLag > maxLag;
     node.consecutiveFailures = node.checkOk ? 0 : node.consecutiveFailures + 1;
+    node.consecutiveSuccesses = node.checkOk && !lagging ? node.consecutiveSuccesses + 1 : 0;
+    const minSuccesses = global.health_check_min_successes;
+    const clearsReport = node.passiveFailure !== null && node.consecutiveSuccesses >= minSuccesses;
+    if (clearsReport) node.passiveFailure = null;
+    const firstVerdict = !this.judged.has(node);
     const verdict = judge({
       wasHealthy: node.isHealthy,
       checkOk: node.checkOk,
       consecutiveFailures: node.consecutiveFailures,
+      consecutiveSuccesses: node.consecutiveSuccesses,
+      minSuccesses,
+      firstVerdict,
       lag: freshLag,
       maxLag,
-      maxFailures,
+      maxFailures: global.health_check_max_failures,
       failureReason,
     });
-    node.lastError = verdict.reason ?? (node.checkOk ? null : failureReason);
-    const firstVerdict = !this.judged.has(node) && verdict.final;
-    if (firstVerdict) this.judged.add(node);
+    node.lastError = verdict.reason ?? node.passiveFailure ?? (node.checkOk ? null : failureReason);
+    if (firstVerdict && verdict.final) this.judged.add(node);
     const { layer, name } = node;
     if (verdict.healthy !== node.isHealthy) {
       node.isHealthy = verdict.healthy;
       if (verdict.healthy) {
-        this.logger.log(`${layer} node ${name} is healthy`);
+        this.logger.log({ layer, node: name }, 'node is healthy');
         this.subject.next({ type: 'node-healthy', layer, name });
       } else {
         const reason = verdict.reason ?? 'unhealthy';
-        this.logger.warn(`${layer} node ${name} is unhealthy: ${reason}`);
+        this.logger.warn({ layer, node: name, reason }, 'node is unhealthy');
         this.subject.next({ type: 'node-unhealthy', layer, name, reason });
       }
     } else if (clearsReport && verdict.healthy) {
-      this.logger.log(`${layer} node ${name} is back in rotation after a good check`);
-    } else if (firstVerdict && !verdict.healthy) {
+      this.logger.log({ layer, node: name }, 'node back in rotation after good checks');
+    } else if (firstVerdict && verdict.final && !verdict.healthy) {
       // Never healthy since start-up: say so once, there is no transition to log.
-      this.logger.warn(`${layer} node ${name} is unhealthy: ${verdict.reason ?? 'unhealthy'}`);
+      this.logger.warn(
+        { layer, node: name, reason: verdict.reason ?? 'unhealthy' },
+        'node is unhealthy',
+      );
+    }
+    this.touchAvailability(node, now);
+  }
+
+  /** Keeps `availableSince` in step with availability (set when it becomes available). */
+  private touchAvailability(node: NodeState, now: number): void {
+    const available = isAvailable(node);
+    if (available && node.availableSince === null) {
+      node.availableSince = now;
+      this.subject.next({ type: 'node-available', layer: node.layer, name: node.name });
+    } else if (!available) {
+      node.availableSince = null;
     }
   }
 

@@ -10,6 +10,10 @@ interface NodeStateBase {
   /** In rotation as far as the health rules go (lag and consecutive failures). */
   isHealthy: boolean;
   consecutiveFailures: number;
+  /** Good checks in a row within the lag limit (reset by a failure, a lag or a passive report). */
+  consecutiveSuccesses: number;
+  /** Epoch milliseconds since the node is available (takes traffic); null while it is not. */
+  availableSince: number | null;
   /** Blocks or slots behind the chain head, from the last known height; null before any. */
   lag: number | null;
   /** Epoch milliseconds of the last completed check. */
@@ -81,9 +85,12 @@ export type RegistryEvent =
   /** A config reload removed the node (or changed its URLs): move its traffic away. */
   | { readonly type: 'node-removed'; readonly layer: Layer; readonly name: string }
   | { readonly type: 'node-enabled'; readonly layer: Layer; readonly name: string }
+  /** The node takes traffic again (healthy, not drained, no passive report), whatever the cause. */
+  | { readonly type: 'node-available'; readonly layer: Layer; readonly name: string }
   | { readonly type: 'failover-started' }
   | { readonly type: 'failover-ended' }
-  | { readonly type: 'cycle'; readonly layer: Layer };
+  /** A check of the node was applied (every node is checked on its own schedule). */
+  | { readonly type: 'checked'; readonly layer: Layer; readonly name: string };
 
 /** A node takes traffic when it is healthy, not drained and not reported down since its last check. */
 export function isAvailable(node: Readonly<NodeState>): boolean {

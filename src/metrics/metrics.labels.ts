@@ -9,7 +9,9 @@ export type MetricLayer = (typeof LAYERS)[number];
  * `kind` label of `vixy_upstream_errors_total`: why an upstream request failed.
  * `timeout`: no answer within `proxy_timeout_ms`; `connect`: refused, reset or DNS;
  * `http_5xx`: the node answered 5xx; `rate_limited`: the node answered 429;
- * `invalid`: the node answered something that is not a usable response.
+ * `invalid`: the node answered something that is not a usable response;
+ * `too_large`: the answer was larger than `[proxy] max_response_bytes` (the node is not
+ * blamed for it).
  */
 export const UPSTREAM_ERROR_KINDS = [
   'timeout',
@@ -17,6 +19,7 @@ export const UPSTREAM_ERROR_KINDS = [
   'http_5xx',
   'rate_limited',
   'invalid',
+  'too_large',
 ] as const;
 export type UpstreamErrorKind = (typeof UPSTREAM_ERROR_KINDS)[number];
 

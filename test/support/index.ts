@@ -2,6 +2,7 @@
 export * from './anvil';
 export * from './http';
 export * from './json-rpc';
+export * from './log-match';
 export * from './lodestar';
 export * from './ports';
 export * from './processes';

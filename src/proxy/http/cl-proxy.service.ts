@@ -1,58 +1,63 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Readable, pipeline } from 'node:stream';
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { type Counter } from 'prom-client';
 import { type Dispatcher } from 'undici';
 import { ConfigStore } from '../../config';
-import { NodeRegistry } from '../../health/node-registry.service';
 import { type ClNodeState } from '../../health/node-state';
-import { VixyMetrics } from '../../metrics/metrics.service';
-import { LatencyTracker } from '../routing/latency-tracker.service';
-import { NOTHING_TRIED, Refusal } from '../routing/layer-selector';
+import {
+  AttemptFailure,
+  retryAfterSeconds,
+  statusFailure,
+  transportFailure,
+} from '../failover/attempt-failure';
+import { Failover } from '../failover/failover.service';
 import { NodeSelector } from '../routing/node-selector.service';
 import { type RoutingRequest } from '../routing/routing-strategy';
-import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { forwardRequestHeaders, forwardResponseHeaders } from '../upstream/hop-by-hop';
-import { UpstreamPools } from '../upstream/upstream-pools.service';
-import { type ClAttempt, type ClAttemptDeps, ClFailure, sendClAttempt } from './cl-attempt';
+import { type ClUpstream } from '../upstream/upstream';
+import { clUpstreamPath } from '../upstream/upstream-target';
 import { writeClError } from './cl-errors';
-import { contentLength, isEventStream, pathBelowPrefix, requestBody } from './cl-request';
-import { retryAfterSeconds } from './el-answer';
-import { ChannelSet } from './el-channels';
+import {
+  BodyTooLargeError,
+  contentLength,
+  isEventStream,
+  pathBelowPrefix,
+  requestBody,
+} from './cl-request';
+import { requestIdOf } from './request-id';
 
 const NO_METHODS: readonly string[] = [];
+
+/** One CL request, as sent to every node it is tried on. */
+interface ClAttempt {
+  readonly method: Dispatcher.HttpMethod;
+  /** Path and query below /cl. */
+  readonly path: string;
+  readonly headers: string[];
+  readonly body: Readable | undefined;
+  readonly signal: AbortSignal;
+  readonly eventStream: boolean;
+  readonly timeoutMs: number;
+}
 
 /**
  * ANY /cl and /cl/*: the beacon API of a CL node, streamed both ways. Method, path,
  * query, headers (minus hop-by-hop) and body go to the node; its status, headers and
  * body come back as they arrive (SSZ, Eth-Consensus-Version, server-sent events).
- * GET and HEAD are retried on another node before anything was sent to the client;
- * other methods only when the node could not be reached at all.
+ * Through the failover core: GET and HEAD are retried on another node before anything
+ * was sent to the client; other methods only when nothing of them reached the node.
  */
 @Injectable()
 export class ClProxy implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ClProxy.name);
-  private readonly channels: ChannelSet<ClNodeState>;
-  private readonly retries: Counter.Internal;
-  private readonly rateLimited: Counter.Internal;
   /** Open event streams (upstream bodies): ended at shutdown so the server can close. */
   private readonly streams = new Set<Readable>();
-  private readonly deps: ClAttemptDeps;
 
   constructor(
     private readonly store: ConfigStore,
-    registry: NodeRegistry,
     private readonly selector: NodeSelector,
-    limiter: RateLimiter,
-    tracker: LatencyTracker,
-    pools: UpstreamPools,
-    metrics: VixyMetrics,
-  ) {
-    this.deps = { registry, tracker, now: () => limiter.now() };
-    this.channels = new ChannelSet(() => registry.cl(), pools, limiter, metrics);
-    this.retries = metrics.retries.labels('cl');
-    this.rateLimited = metrics.rateLimited.labels('cl');
-  }
+    private readonly failover: Failover,
+  ) {}
 
   beforeApplicationShutdown(): void {
     for (const stream of this.streams) stream.destroy();
@@ -67,7 +72,9 @@ export class ClProxy implements BeforeApplicationShutdown {
       writeClError(res, 413, 'body-too-large', String(limit), { connection: 'close' });
       return;
     }
-    const method = req.method ?? 'GET';
+    const requestId = requestIdOf(firstHeader(req.headers['x-request-id']));
+    res.setHeader('x-request-id', requestId);
+    const method = (req.method ?? 'GET') as Dispatcher.HttpMethod;
     const rest = pathBelowPrefix(req.url);
     const path = rest.split('?', 1)[0];
     const abort = new AbortController();
@@ -77,31 +84,72 @@ export class ClProxy implements BeforeApplicationShutdown {
     const attempt: ClAttempt = {
       method,
       path: rest,
-      headers: forwardRequestHeaders(req.rawHeaders),
+      headers: [
+        ...withoutRequestId(forwardRequestHeaders(req.rawHeaders)),
+        'x-request-id',
+        requestId,
+      ],
       body: requestBody(req, limit),
       signal: abort.signal,
       eventStream: isEventStream(path, req.headers.accept),
       timeoutMs: config.global.proxy_timeout_ms,
-      bodyLimit: limit,
     };
     const routing: RoutingRequest = { transport: 'http', methods: NO_METHODS, path };
-    const idempotent = method === 'GET' || method === 'HEAD';
-
-    let tried: readonly Readonly<ClNodeState>[] = NOTHING_TRIED;
-    let picked = this.selector.cl.pick(routing, tried);
-    if (picked instanceof Refusal) return this.refuse(res, picked);
-    for (let n = 0; ; n++) {
-      const outcome = await sendClAttempt(this.deps, this.channels.of(picked), attempt);
-      if (!(outcome instanceof ClFailure)) return this.stream(res, outcome, attempt.eventStream);
-      if (outcome.kind === 'aborted') return;
-      tried = tried.length === 0 ? [picked] : [...tried, picked];
-      const retry = n < config.global.max_retries && (idempotent || outcome.notSent(attempt.body));
-      const next = retry ? this.selector.cl.pick(routing, tried) : undefined;
-      if (next === undefined || next instanceof Refusal) return this.fail(res, outcome, attempt);
-      outcome.response?.body.dump().catch(() => undefined);
-      this.retries.inc();
-      picked = next;
+    const result = await this.failover.run<ClNodeState, Dispatcher.ResponseData>({
+      selector: this.selector.cl,
+      routing,
+      calls: 1,
+      resendable: method === 'GET' || method === 'HEAD',
+      attempt: (upstream) => this.send(upstream, attempt),
+      release: (failure) => dump(failure.response as Dispatcher.ResponseData | undefined),
+    });
+    if (result.ok) return this.stream(res, result.value, attempt.eventStream);
+    const { failure, refusal } = result;
+    if (failure === null) {
+      if (refusal?.reason === 'rate_limited') {
+        const seconds = retryAfterSeconds(refusal.retryAfterMs);
+        return writeClError(res, 429, 'rate-limited', String(seconds), {
+          'retry-after': String(seconds),
+        });
+      }
+      return writeClError(res, 503, 'no-node');
     }
+    this.fail(res, failure, limit, attempt.timeoutMs);
+  }
+
+  private async send(
+    upstream: ClUpstream,
+    attempt: ClAttempt,
+  ): Promise<Dispatcher.ResponseData | AttemptFailure> {
+    const headers = upstream.target.authorization
+      ? [...withoutAuthorization(attempt.headers), 'authorization', upstream.target.authorization]
+      : attempt.headers;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await upstream.pool.request({
+        method: attempt.method,
+        path: clUpstreamPath(upstream.target, attempt.path),
+        headers,
+        body: attempt.body,
+        signal: attempt.signal,
+        headersTimeout: attempt.timeoutMs,
+        // An event stream may stay silent longer than any timeout (rare topics).
+        bodyTimeout: attempt.eventStream ? 0 : attempt.timeoutMs,
+      });
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        return new AttemptFailure('aborted', true, err.message, undefined, undefined, err);
+      }
+      const failure = transportFailure(err);
+      // A request body the node started to read cannot be sent again.
+      if (!failure.sent && attempt.body?.readableDidRead) {
+        return new AttemptFailure(failure.kind, true, failure.message, undefined, undefined, err);
+      }
+      return failure;
+    }
+    const header = response.headers['retry-after'];
+    const retryAfter = Array.isArray(header) ? header[0] : header;
+    return statusFailure(response.statusCode, retryAfter, response) ?? response;
   }
 
   private stream(
@@ -121,39 +169,62 @@ export class ClProxy implements BeforeApplicationShutdown {
     }
     pipeline(body, res, (err) => {
       if (eventStream) this.streams.delete(body);
-      if (err) this.logger.debug(`CL response stream ended early: ${err.message}`);
+      if (err) this.logger.debug({ reason: err.message }, 'CL response stream ended early');
     });
   }
 
   /** No other node may take the request: the node's own 5xx/429 answer, or Vixy's error. */
-  private fail(res: ServerResponse, failure: ClFailure, attempt: ClAttempt): void {
-    if (failure.response !== undefined) return this.stream(res, failure.response, false);
+  private fail(
+    res: ServerResponse,
+    failure: AttemptFailure,
+    limit: number,
+    timeoutMs: number,
+  ): void {
+    const response = failure.response as Dispatcher.ResponseData | undefined;
+    if (response !== undefined) return this.stream(res, response, false);
+    if (failure.cause instanceof BodyTooLargeError) {
+      return writeClError(res, 413, 'body-too-large', String(limit), { connection: 'close' });
+    }
     switch (failure.kind) {
-      case 'too-large':
-        return writeClError(res, 413, 'body-too-large', String(attempt.bodyLimit), {
-          connection: 'close',
-        });
       case 'timeout':
-        return writeClError(res, 504, 'timeout', String(attempt.timeoutMs));
+        return writeClError(res, 504, 'timeout', String(timeoutMs));
       case 'connect':
-        return writeClError(res, 502, 'unreachable', failure.error?.message ?? 'connection failed');
+        return writeClError(res, 502, 'unreachable', failure.message);
+      case 'aborted':
+        return;
       case 'invalid':
       case 'http_5xx':
       case 'rate_limited':
-        return writeClError(res, 502, 'bad-response', failure.error?.message ?? failure.kind);
-      case 'aborted':
-        return;
+      case 'too_large':
+        return writeClError(res, 502, 'bad-response', failure.message);
       default: {
         const never: never = failure.kind;
         throw new Error(`unknown failure kind ${String(never)}`);
       }
     }
   }
+}
 
-  private refuse(res: ServerResponse, refusal: Refusal): void {
-    if (refusal.reason === 'no_node') return writeClError(res, 503, 'no-node');
-    this.rateLimited.inc();
-    const seconds = retryAfterSeconds(refusal.retryAfterMs);
-    writeClError(res, 429, 'rate-limited', String(seconds), { 'retry-after': String(seconds) });
+function dump(response: Dispatcher.ResponseData | undefined): void {
+  response?.body.dump().catch(() => undefined);
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function withoutAuthorization(headers: readonly string[]): string[] {
+  return withoutHeader(headers, 'authorization');
+}
+
+function withoutRequestId(headers: readonly string[]): string[] {
+  return withoutHeader(headers, 'x-request-id');
+}
+
+function withoutHeader(headers: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i].toLowerCase() !== name) out.push(headers[i], headers[i + 1]);
   }
+  return out;
 }

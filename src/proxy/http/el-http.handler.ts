@@ -2,6 +2,7 @@ import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } f
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigStore } from '../../config';
 import { rawHeader, readBody } from './el-body';
+import { requestIdOf } from './request-id';
 import { type ElAnswer, errorAnswer } from './el-answer';
 import { ElProxy } from './el-proxy.service';
 
@@ -16,7 +17,6 @@ export class ElHttpHandler implements OnModuleDestroy {
   private closing = false;
   /** Per-request logging is at debug level only, decided once: nothing on the hot path otherwise. */
   private readonly debug = Logger.isLevelEnabled('debug');
-  private requests = 0;
 
   constructor(
     private readonly store: ConfigStore,
@@ -34,10 +34,12 @@ export class ElHttpHandler implements OnModuleDestroy {
       return;
     }
     const contentType = rawHeader(req, 'content-type');
+    const requestId = requestIdOf(rawHeader(req, 'x-request-id'));
+    res.setHeader('x-request-id', requestId);
     const limit = this.store.current.proxy.max_body_bytes;
-    if (this.debug) this.trace(req, res);
+    if (this.debug) this.trace(res, requestId);
     readBody(req, limit, (outcome) => {
-      if (outcome.ok) this.answer(res, outcome.body, contentType);
+      if (outcome.ok) this.answer(res, outcome.body, contentType, requestId);
       else if (outcome.tooLarge) {
         writeAnswer(res, errorAnswer('body-too-large', 'null', String(limit)), true);
       } else res.destroy();
@@ -48,9 +50,10 @@ export class ElHttpHandler implements OnModuleDestroy {
     res: ServerResponse,
     body: Buffer | undefined,
     contentType: string | undefined,
+    requestId: string,
   ): void {
     try {
-      const answer = this.el.handle(body, contentType);
+      const answer = this.el.handle(body, contentType, requestId);
       if ('then' in answer) {
         answer.then(
           (a) => writeAnswer(res, a),
@@ -64,20 +67,19 @@ export class ElHttpHandler implements OnModuleDestroy {
     }
   }
 
-  /** Debug: one line per call with a request id (the client's X-Request-Id, or a counter). */
-  private trace(req: IncomingMessage, res: ServerResponse): void {
-    const given = rawHeader(req, 'x-request-id');
-    const id = given && /^[\w.:-]{1,64}$/.test(given) ? given : `el-${++this.requests}`;
+  /** Debug: one line per request with its id, status and duration. */
+  private trace(res: ServerResponse, requestId: string): void {
     const start = performance.now();
     res.once('finish', () => {
-      const ms = (performance.now() - start).toFixed(1);
-      this.logger.debug(`POST /el request ${id}: HTTP ${res.statusCode} in ${ms} ms`);
+      const ms = Math.round((performance.now() - start) * 10) / 10;
+      this.logger.debug({ request_id: requestId, status: res.statusCode, ms }, 'POST /el');
     });
   }
 
   private internalError(res: ServerResponse, err: unknown): void {
     this.logger.error(
-      `POST /el failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      { err: err instanceof Error ? (err.stack ?? err.message) : String(err) },
+      'POST /el failed',
     );
     writeAnswer(res, errorAnswer('internal', 'null'));
   }

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HealthModule } from '../../health/health.module';
-import { RoutingModule } from '../routing/routing.module';
-import { UpstreamModule } from '../upstream/upstream.module';
+import { FailoverModule } from '../failover/failover.module';
 import { ClProxy } from './cl-proxy.service';
 import { ElHttpHandler } from './el-http.handler';
 import { ElProxy } from './el-proxy.service';
@@ -9,7 +8,7 @@ import { HttpProxyRoutes } from './http-proxy.routes';
 
 /** POST /el and ANY /cl/*. */
 @Module({
-  imports: [HealthModule, RoutingModule, UpstreamModule],
+  imports: [HealthModule, FailoverModule],
   providers: [ElProxy, ElHttpHandler, ClProxy, HttpProxyRoutes],
   exports: [ElProxy, ClProxy],
 })

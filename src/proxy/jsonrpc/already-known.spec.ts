@@ -1,4 +1,4 @@
-import { isAlreadyKnownMessage, rawTransactionHash, rewriteAlreadyKnown } from './already-known';
+import { isAlreadyKnownMessage, rawTransactionHash } from './already-known';
 import { keccak256 } from './keccak';
 
 // Signed by anvil's first dev account; the hashes are what anvil answered to
@@ -45,34 +45,5 @@ describe('isAlreadyKnownMessage', () => {
     [undefined, false],
   ])('%j -> %s', (message, expected) => {
     expect(isAlreadyKnownMessage(message)).toBe(expected);
-  });
-});
-
-describe('rewriteAlreadyKnown', () => {
-  const send = { jsonrpc: '2.0', id: 5, method: 'eth_sendRawTransaction', params: [LEGACY] };
-  const known = '{"jsonrpc":"2.0","id":5,"error":{"code":-32000,"message":"already known"}}';
-
-  it('turns an already-known error into the hash', () => {
-    expect(JSON.parse(rewriteAlreadyKnown(known, [send]) ?? '')).toEqual({
-      jsonrpc: '2.0',
-      id: 5,
-      result: LEGACY_HASH,
-    });
-  });
-
-  it('rewrites only the matching calls of a batch', () => {
-    const other = { jsonrpc: '2.0', id: 6, method: 'eth_chainId' };
-    const body = `[${known},{"jsonrpc":"2.0","id":6,"error":{"code":-32000,"message":"already known"}}]`;
-    expect(JSON.parse(rewriteAlreadyKnown(body, [send, other]) ?? '')).toEqual([
-      { jsonrpc: '2.0', id: 5, result: LEGACY_HASH },
-      { jsonrpc: '2.0', id: 6, error: { code: -32000, message: 'already known' } },
-    ]);
-  });
-
-  it('leaves other answers alone', () => {
-    expect(rewriteAlreadyKnown('{"jsonrpc":"2.0","id":5,"result":"0x1"}', [send])).toBeUndefined();
-    expect(rewriteAlreadyKnown('not json', [send])).toBeUndefined();
-    const garbage = { ...send, params: ['nope'] };
-    expect(rewriteAlreadyKnown(known, [garbage])).toBeUndefined();
   });
 });

@@ -1,4 +1,3 @@
-import { type RpcCall } from './jsonrpc.payload';
 import { keccak256 } from './keccak';
 
 // eth_sendRawTransaction is idempotent by transaction hash. When a send is retried on
@@ -73,55 +72,4 @@ function longHeader(
   let payloadLength = 0;
   for (let i = 1; i <= lengthOfLength; i++) payloadLength = payloadLength * 256 + bytes[offset + i];
   return { list, headerLength: 1 + lengthOfLength, payloadLength };
-}
-
-interface RpcAnswer {
-  jsonrpc?: unknown;
-  id?: unknown;
-  error?: { message?: unknown };
-  result?: unknown;
-}
-
-/**
- * The upstream answer (`body`) to `calls` with every "already known" error of an
- * eth_sendRawTransaction call replaced by a success carrying the transaction hash;
- * undefined when there is nothing to replace (the answer is then sent unchanged).
- */
-export function rewriteAlreadyKnown(body: string, calls: readonly RpcCall[]): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  if (Array.isArray(parsed)) {
-    let changed = false;
-    const answers = parsed.map((answer: unknown) => {
-      const call = calls.find((c) => c.method === SEND_RAW_TRANSACTION && sameId(c, answer));
-      const replaced = call && replacement(answer, call);
-      if (replaced === undefined) return answer;
-      changed = true;
-      return replaced;
-    });
-    return changed ? JSON.stringify(answers) : undefined;
-  }
-  const call =
-    calls.length === 1 && calls[0].method === SEND_RAW_TRANSACTION ? calls[0] : undefined;
-  const replaced = call && replacement(parsed, call);
-  return replaced === undefined ? undefined : JSON.stringify(replaced);
-}
-
-function replacement(answer: unknown, call: RpcCall): RpcAnswer | undefined {
-  if (typeof answer !== 'object' || answer === null) return undefined;
-  const { error, id } = answer as RpcAnswer;
-  if (typeof error !== 'object' || error === null || !isAlreadyKnownMessage(error.message)) {
-    return undefined;
-  }
-  const hash = Array.isArray(call.params) ? rawTransactionHash(call.params[0]) : undefined;
-  return hash === undefined ? undefined : { jsonrpc: '2.0', id: id ?? null, result: hash };
-}
-
-function sameId(call: RpcCall, answer: unknown): boolean {
-  if (typeof answer !== 'object' || answer === null) return false;
-  return (answer as RpcAnswer).id === (call.id ?? null);
 }

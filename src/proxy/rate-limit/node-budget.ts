@@ -3,29 +3,46 @@ import { TokenBucket } from './token-bucket';
 /** Longest back-off a node's 429 `Retry-After` can impose (a bad value cannot bench a node for hours). */
 export const MAX_BACKOFF_MS = 60_000;
 
+/** The limits of a node, as its config table gives them. */
+export interface NodeLimits {
+  readonly max_qps?: number;
+  readonly max_consecutive_requests?: number;
+}
+
 /**
- * The request budget of one node: its optional token bucket (`max_qps`,
- * `max_consecutive_requests`) and the back-off a 429 from the node asked for.
+ * The call budget of one node: its optional token bucket (`max_qps` calls a second,
+ * bursts of `max_consecutive_requests`, default `max_qps`) and the back-off a 429 from
+ * the node asked for. Every JSON-RPC call, over HTTP or WebSocket, takes one token.
  */
 export class NodeBudget {
   private blockedUntil = 0;
+  private bucket: TokenBucket | undefined;
+  private limitsKey: string;
 
-  constructor(private bucket: TokenBucket | undefined) {}
+  constructor(limits: NodeLimits, now: number) {
+    this.limitsKey = keyOf(limits);
+    this.bucket = bucketOf(limits, now);
+  }
 
-  /** Milliseconds until the node may take a request: 0 when it may now. */
+  /** Milliseconds until the node may take a call: 0 when it may now. */
   waitMs(now: number): number {
     const backoff = this.blockedUntil > now ? this.blockedUntil - now : 0;
     if (this.bucket === undefined) return backoff;
     return Math.max(backoff, this.bucket.waitMs(now));
   }
 
-  /** Takes one request's worth of budget; false when the node is out of budget. */
-  take(now: number): boolean {
-    if (this.blockedUntil > now) return false;
-    return this.bucket === undefined || this.bucket.tryTake(now);
+  /** Takes the budget of up to `calls` calls; returns how many it may take now (0..calls). */
+  take(now: number, calls: number): number {
+    if (this.blockedUntil > now) return 0;
+    return this.bucket === undefined ? calls : this.bucket.take(now, calls);
   }
 
-  /** The node answered 429: no request before `now + ms` (capped at MAX_BACKOFF_MS). */
+  /** Gives back calls taken but not sent (a node that could not take a whole request). */
+  refund(now: number, calls: number): void {
+    if (calls > 0) this.bucket?.refund(now, calls);
+  }
+
+  /** The node answered 429: no call before `now + ms` (capped at MAX_BACKOFF_MS). */
   backOff(now: number, ms: number): void {
     this.blockedUntil = Math.max(
       this.blockedUntil,
@@ -33,12 +50,24 @@ export class NodeBudget {
     );
   }
 
-  /** New limits from a config reload (a new, full bucket); the back-off stays. */
-  setBucket(bucket: TokenBucket | undefined): void {
-    this.bucket = bucket;
+  /** New limits from a config reload: a new, full bucket when they changed; the back-off stays. */
+  setLimits(limits: NodeLimits, now: number): void {
+    const key = keyOf(limits);
+    if (key === this.limitsKey) return;
+    this.limitsKey = key;
+    this.bucket = bucketOf(limits, now);
   }
 
   get limited(): boolean {
     return this.bucket !== undefined;
   }
+}
+
+function keyOf(limits: NodeLimits): string {
+  return `${limits.max_qps ?? '-'}/${limits.max_consecutive_requests ?? '-'}`;
+}
+
+function bucketOf(limits: NodeLimits, now: number): TokenBucket | undefined {
+  if (limits.max_qps === undefined) return undefined;
+  return new TokenBucket(limits.max_consecutive_requests ?? limits.max_qps, limits.max_qps, now);
 }

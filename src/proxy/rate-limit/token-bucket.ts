@@ -1,7 +1,8 @@
 /**
  * A token bucket: holds up to `capacity` tokens (the burst), refilled at `perSecond`
- * tokens a second (the sustained rate). One request takes one token. Time comes from
- * the caller (milliseconds of a monotonic clock), so tests drive it directly.
+ * tokens a second (the sustained rate). One JSON-RPC call takes one token (a batch of N
+ * calls, N). Time comes from the caller (milliseconds of a monotonic clock), so tests
+ * drive it directly.
  */
 export class TokenBucket {
   private tokens: number;
@@ -25,12 +26,18 @@ export class TokenBucket {
     return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.perMs);
   }
 
-  /** Takes a token if one is available now. */
-  tryTake(now: number): boolean {
+  /** Takes up to `n` whole tokens available now; returns how many were taken (0..n). */
+  take(now: number, n: number): number {
     this.refill(now);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    const granted = Math.min(n, Math.floor(this.tokens));
+    if (granted > 0) this.tokens -= granted;
+    return granted;
+  }
+
+  /** Puts back `n` tokens taken but not used (never above the capacity). */
+  refund(now: number, n: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.capacity, this.tokens + n);
   }
 
   /** Tokens available now (fractional). */

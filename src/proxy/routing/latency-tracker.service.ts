@@ -1,50 +1,19 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { type Subscription } from 'rxjs';
-import { NodeRegistry } from '../../health/node-registry.service';
-import { type Layer, type NodeState } from '../../health/node-state';
-
-/** Weight of a new sample in the moving average. */
-const ALPHA = 0.3;
+import { Injectable } from '@nestjs/common';
+import { type NodeState } from '../../health/node-state';
+import { UpstreamRegistry } from '../upstream/upstream-registry.service';
 
 /**
- * Recent latency of every node: an exponentially weighted moving average of the
- * durations of the requests proxied to it and of its successful health checks (so
- * that a node that gets no traffic still has a current figure). Before any sample,
- * the last health-check latency; Infinity when there is none.
+ * Recent latency of every node, for routing strategies (the built-in `latency` one and
+ * yours): an exponentially weighted moving average of the requests proxied to the node
+ * and of its good health checks (so that a node without traffic has a current figure
+ * too), kept in the node's upstream object. Infinity when nothing is known.
  */
 @Injectable()
-export class LatencyTracker implements OnModuleInit, OnModuleDestroy {
-  /** By node state object: a node a reload replaces (or removes) takes its figure along. */
-  private readonly averages = new WeakMap<Readonly<NodeState>, number>();
-  private subscription: Subscription | undefined;
+export class LatencyTracker {
+  constructor(private readonly upstreams: UpstreamRegistry) {}
 
-  constructor(private readonly registry: NodeRegistry) {}
-
-  onModuleInit(): void {
-    this.subscription = this.registry.events$.subscribe((event) => {
-      if (event.type === 'cycle') this.recordChecks(event.layer);
-    });
-  }
-
-  onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
-  }
-
-  /** Adds one sample (milliseconds) for a node. */
-  record(node: Readonly<NodeState>, ms: number): void {
-    const previous = this.averages.get(node);
-    this.averages.set(node, previous === undefined ? ms : previous + ALPHA * (ms - previous));
-  }
-
-  /** The node's recent latency in milliseconds (Infinity when nothing is known). */
+  /** The node's recent latency in milliseconds. */
   latencyMs(node: Readonly<NodeState>): number {
-    return this.averages.get(node) ?? node.lastLatencyMs ?? Infinity;
-  }
-
-  private recordChecks(layer: Layer): void {
-    const nodes = layer === 'el' ? this.registry.el() : this.registry.cl();
-    for (const node of nodes) {
-      if (node.checkOk && node.lastLatencyMs !== null) this.record(node, node.lastLatencyMs);
-    }
+    return this.upstreams.of(node)?.latencyMs() ?? node.lastLatencyMs ?? Infinity;
   }
 }

@@ -1,5 +1,5 @@
 import { isAvailable, type Layer, type NodeState } from '../../health/node-state';
-import { type NodeBudget } from '../rate-limit/node-budget';
+import { type Upstream } from '../upstream/upstream';
 import { type RoutingRequest, type RoutingStrategy } from './routing-strategy';
 
 /** Why no node was picked for an attempt. */
@@ -16,108 +16,118 @@ const NO_NODE = new Refusal('no_node', 0);
 /** The `tried` of a first attempt. */
 export const NOTHING_TRIED: readonly never[] = [];
 
-export interface CandidateOptions {
-  /** Leave out nodes out of rate budget or in a 429 back-off (default false: sessions ignore budgets). */
-  readonly budget?: boolean;
-}
-
-/** Where a LayerSelector reads the nodes of its layer and their budgets. */
-export interface LayerSource<N extends NodeState> {
-  /** The registry's current list (a new array after a config reload). */
-  nodes(): readonly Readonly<N>[];
-  budget(node: Readonly<N>): NodeBudget;
-  now(): number;
+/** A node picked for a share of a batch's calls. */
+export interface Reservation<N extends NodeState> {
+  readonly upstream: Upstream<N>;
+  /** Calls of the batch this node takes (1..asked). */
+  readonly granted: number;
 }
 
 /**
- * Node selection for one layer. `candidates()` builds the list a strategy chooses
- * from; `pick()` chooses one node for one HTTP attempt and takes one token of its
- * budget. Synchronous, no I/O: called on the hot path for every attempt.
+ * Node selection for one layer, on the hot path of every attempt (synchronous, no I/O).
+ * The candidates of an attempt are the layer's upstreams, in config order (primaries
+ * first), whose node is available (healthy, not drained, not reported down), that were
+ * not tried for this request, and that have budget for a call; when that leaves none,
+ * the healthy nodes that a failed request reported since their last checks, so that a
+ * transient error on every node does not turn into 503s. The routing strategy chooses
+ * among them; the chosen node's budget is charged one token per call.
  */
 export class LayerSelector<N extends NodeState> {
   /** Shortest wait for budget seen by the last collect (Infinity: none was over budget). */
   private waitMs = Infinity;
-  /** The node list the budgets below were looked up for. */
-  private nodes: readonly Readonly<N>[] = [];
-  /** Budgets in the order of `nodes` (rebuilt when a reload replaces the list). */
-  private budgets: NodeBudget[] = [];
+  // Reused on every pick: the strategy sees `nodes`, valid during its call only.
+  private readonly nodes: Readonly<N>[] = [];
+  private readonly ups: Upstream<N>[] = [];
 
   constructor(
     readonly layer: Layer,
-    private readonly source: LayerSource<N>,
+    private readonly upstreams: () => readonly Upstream<N>[],
     private readonly strategy: RoutingStrategy<N>,
+    private readonly now: () => number,
   ) {}
 
   /**
-   * The nodes that may take a new request or session now, in config order (primaries
-   * first): available ones (healthy, not drained, not reported down) minus `tried`
-   * (and, with `budget`, minus those out of budget). When that leaves none, the
-   * healthy nodes that a failed request reported since their last check, so that a
-   * transient error on every node does not turn into 503s until the next check.
-   * Takes no token.
-   */
-  candidates(
-    tried: readonly Readonly<N>[] = NOTHING_TRIED,
-    options: CandidateOptions = {},
-  ): Readonly<N>[] {
-    const budget = options.budget ?? false;
-    return this.collect(tried, budget, budget ? this.source.now() : 0);
-  }
-
-  /**
-   * The node for one attempt of an HTTP request (never one of `tried`), with one token
-   * of its budget taken; or a Refusal: `rate_limited` when the only nodes left are out
-   * of budget, `no_node` otherwise (or when the strategy declines).
+   * The node for one attempt of `calls` calls (0: a WebSocket session, which takes no
+   * budget itself), never one of `tried`, with its budget charged; or a Refusal:
+   * `rate_limited` when the only nodes left are out of budget, `no_node` otherwise (or
+   * when the strategy declines).
    */
   pick(
     request: RoutingRequest,
-    tried: readonly Readonly<N>[] = NOTHING_TRIED,
-  ): Readonly<N> | Refusal {
-    const now = this.source.now();
-    const list = this.collect(tried, true, now);
-    if (list.length === 0) {
+    tried: readonly Upstream<N>[],
+    calls: number,
+  ): Upstream<N> | Refusal {
+    const now = this.now();
+    const chosen = this.choose(request, tried, calls, now);
+    if (chosen instanceof Refusal || calls === 0) return chosen;
+    const granted = chosen.budget.take(now, calls);
+    if (granted === calls) return chosen;
+    // Not enough for all of them: whole requests are not split here (see reserve()).
+    chosen.budget.refund(now, granted);
+    return new Refusal('rate_limited', chosen.budget.waitMs(now) || 1);
+  }
+
+  /**
+   * A node for as many of a batch's `calls` as its budget allows (at least one): the
+   * caller sends the rest elsewhere. Never one of `tried`.
+   */
+  reserve(
+    request: RoutingRequest,
+    tried: readonly Upstream<N>[],
+    calls: number,
+  ): Reservation<N> | Refusal {
+    const now = this.now();
+    const chosen = this.choose(request, tried, calls, now);
+    if (chosen instanceof Refusal) return chosen;
+    return { upstream: chosen, granted: Math.max(1, chosen.budget.take(now, calls)) };
+  }
+
+  private choose(
+    request: RoutingRequest,
+    tried: readonly Upstream<N>[],
+    calls: number,
+    now: number,
+  ): Upstream<N> | Refusal {
+    const budget = calls > 0;
+    this.waitMs = Infinity;
+    const all = this.upstreams();
+    if (!this.collect(all, tried, budget, now, false)) this.collect(all, tried, budget, now, true);
+    if (this.nodes.length === 0) {
       return this.waitMs === Infinity ? NO_NODE : new Refusal('rate_limited', this.waitMs);
     }
-    const node = this.strategy.select(list, request);
+    const node = this.strategy.select(this.nodes, request);
     // A strategy may only choose among the candidates (budgets, tiers, retries rely on it).
-    if (node === undefined || !list.includes(node)) return NO_NODE;
-    this.budgets[this.nodes.indexOf(node)].take(now);
-    return node;
+    const index = node === undefined ? -1 : this.nodes.indexOf(node);
+    return index < 0 ? NO_NODE : this.ups[index];
   }
 
-  private collect(tried: readonly Readonly<N>[], budget: boolean, now: number): Readonly<N>[] {
-    const nodes = this.source.nodes();
-    if (nodes !== this.nodes) {
-      this.nodes = nodes;
-      this.budgets = nodes.map((n) => this.source.budget(n));
-    }
-    this.waitMs = Infinity;
-    const available = this.pass(tried, budget, now, false);
-    return available.length > 0 ? available : this.pass(tried, budget, now, true);
-  }
-
-  private pass(
-    tried: readonly Readonly<N>[],
+  /** Fills the candidate lists; true when there is at least one. */
+  private collect(
+    all: readonly Upstream<N>[],
+    tried: readonly Upstream<N>[],
     budget: boolean,
     now: number,
     reported: boolean,
-  ): Readonly<N>[] {
-    const out: Readonly<N>[] = [];
-    for (let i = 0; i < this.nodes.length; i++) {
-      const node = this.nodes[i];
+  ): boolean {
+    this.nodes.length = 0;
+    this.ups.length = 0;
+    for (let i = 0; i < all.length; i++) {
+      const upstream = all[i];
+      const node = upstream.node;
       const eligible = reported
         ? node.isHealthy && !node.drained && node.passiveFailure !== null
         : isAvailable(node);
-      if (!eligible || (tried.length > 0 && tried.includes(node))) continue;
+      if (!eligible || (tried.length > 0 && tried.includes(upstream))) continue;
       if (budget) {
-        const wait = this.budgets[i].waitMs(now);
+        const wait = upstream.budget.waitMs(now);
         if (wait > 0) {
           if (wait < this.waitMs) this.waitMs = wait;
           continue;
         }
       }
-      out.push(node);
+      this.nodes.push(node);
+      this.ups.push(upstream);
     }
-    return out;
+    return this.nodes.length > 0;
   }
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { type Config, ConfigStore, type RoutingStrategyName } from '../../config';
 import { HealthModule } from '../../health/health.module';
-import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { UpstreamModule } from '../upstream/upstream.module';
 import { LatencyTracker } from './latency-tracker.service';
 import { NodeSelector } from './node-selector.service';
 import { ConfiguredStrategy } from './configured-strategy';
@@ -17,10 +17,10 @@ import {
  * Node selection: EL_ROUTING_STRATEGY and CL_ROUTING_STRATEGY (the built-in strategies
  * named by `[proxy].el_routing` / `cl_routing`, or the CUSTOM_*_ROUTING_STRATEGY a
  * global module of yours provides), the NodeSelector that builds each attempt's
- * candidates, the latency tracker and the per-node rate limits.
+ * candidates and the latency figures strategies use.
  */
 @Module({
-  imports: [HealthModule, RateLimitModule],
+  imports: [HealthModule, UpstreamModule],
   providers: [
     LatencyTracker,
     {
@@ -37,13 +37,7 @@ import {
     },
     NodeSelector,
   ],
-  exports: [
-    EL_ROUTING_STRATEGY,
-    CL_ROUTING_STRATEGY,
-    NodeSelector,
-    LatencyTracker,
-    RateLimitModule,
-  ],
+  exports: [EL_ROUTING_STRATEGY, CL_ROUTING_STRATEGY, NodeSelector, LatencyTracker, UpstreamModule],
 })
 export class RoutingModule {}
 

@@ -1,17 +1,22 @@
-import { EMPTY } from 'rxjs';
-import { type NodeRegistry } from '../../health/node-registry.service';
+import { type NodeState } from '../../health/node-state';
+import { type UpstreamRegistry } from '../upstream/upstream-registry.service';
 import { bestTier } from './best-tier';
 import { LatencyTracker } from './latency-tracker.service';
 import { type RoutingRequest } from './routing-strategy';
 import { createRoutingStrategy } from './routing-strategy.factory';
-import { clNode, elFleet } from '../../../test/http-proxy.fixtures';
+import { clNode, elFleet, upstreamOf } from '../../../test/http-proxy.fixtures';
 
 const request: RoutingRequest = { transport: 'http', methods: ['eth_chainId'] };
 
-function trackerFor(nodes: ReturnType<typeof elFleet>): LatencyTracker {
-  // The tracker only reads node lists and events from the registry.
-  const registry = { el: () => nodes, cl: () => [], events$: EMPTY } as unknown as NodeRegistry;
-  return new LatencyTracker(registry);
+/** A tracker over upstream objects of `nodes`; `record` adds a sample to a node's. */
+function trackerFor(nodes: ReturnType<typeof elFleet>) {
+  const upstreams = new Map<NodeState, ReturnType<typeof upstreamOf>>(
+    nodes.map((n) => [n, upstreamOf(n)]),
+  );
+  const registry = { of: (node: NodeState) => upstreams.get(node) } as unknown as UpstreamRegistry;
+  return Object.assign(new LatencyTracker(registry), {
+    record: (node: NodeState, ms: number) => upstreams.get(node)?.recordLatency(ms),
+  });
 }
 
 describe('bestTier', () => {

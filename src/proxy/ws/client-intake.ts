@@ -1,4 +1,4 @@
-import { idJsonOf } from '../jsonrpc/jsonrpc.payload';
+import { scanArray, scanSingle, type ValueScan } from '../jsonrpc/json-scan';
 import { isRecord } from './session-frames';
 import { type Batch, type Call, expectsAnswer, problemOf } from './session-core.model';
 import { type SessionLimits } from './session-core.types';
@@ -23,8 +23,20 @@ export interface IntakeTarget {
   answer(batch: Batch | null, slot: number, data: string): void;
 }
 
-export function takeClientMessage(msg: unknown, limits: SessionLimits, target: IntakeTarget): void {
-  if (!Array.isArray(msg)) return takeCall(msg, problemOf(msg), null, 0, limits, target);
+/**
+ * `raw` is the frame's bytes: ids are answered as the client wrote them (never through
+ * a JSON number round trip).
+ */
+export function takeClientMessage(
+  msg: unknown,
+  raw: Buffer,
+  limits: SessionLimits,
+  target: IntakeTarget,
+): void {
+  if (!Array.isArray(msg)) {
+    const id = rawId(raw, scanSingle(raw), msg);
+    return takeCall(msg, id, problemOf(msg), null, 0, limits, target);
+  }
   if (msg.length === 0) return target.answer(null, 0, rpcErrorText('null', 'empty-batch'));
   const max = limits.maxBatchSize;
   if (max > 0 && msg.length > max) {
@@ -33,15 +45,33 @@ export function takeClientMessage(msg: unknown, limits: SessionLimits, target: I
   const problems = msg.map(problemOf);
   const answered = msg.filter((el, i) => expectsAnswer(el, problems[i])).length;
   const batch: Batch = { parts: new Array<string>(answered), remaining: answered, created: null };
+  const scans = scanArray(raw);
   let slot = 0;
   msg.forEach((el, i) => {
-    if (expectsAnswer(el, problems[i])) takeCall(el, problems[i], batch, slot++, limits, target);
-    else takeCall(el, undefined, null, 0, limits, target);
+    const id = rawId(raw, scans?.[i], el);
+    if (expectsAnswer(el, problems[i]))
+      takeCall(el, id, problems[i], batch, slot++, limits, target);
+    else takeCall(el, id, undefined, null, 0, limits, target);
   });
+}
+
+/** The id's JSON text as the client wrote it (any JSON value: it never goes upstream). */
+function rawId(raw: Buffer, scan: ValueScan | undefined, el: unknown): string | undefined {
+  if (!isRecord(el) || !('id' in el)) return undefined;
+  if (scan?.id) return raw.toString('utf8', scan.id.start, scan.id.end);
+  return JSON.stringify(el.id) ?? 'null';
+}
+
+/** A JSON-RPC id (string, number, null) is echoed in an error; anything else is not. */
+function echoedId(el: unknown, id: string | undefined): string {
+  if (!isRecord(el) || id === undefined) return 'null';
+  const value = el.id;
+  return value === null || typeof value === 'string' || typeof value === 'number' ? id : 'null';
 }
 
 function takeCall(
   el: unknown,
+  id: string | undefined,
   problem: string | undefined,
   batch: Batch | null,
   slot: number,
@@ -50,7 +80,7 @@ function takeCall(
 ): void {
   if (problem !== undefined || !isRecord(el) || typeof el.method !== 'string') {
     // Not a call: its id is echoed only when it is a JSON-RPC id (string, number, null).
-    return target.answer(batch, slot, rpcErrorText(idJsonOf(el), 'invalid', problem));
+    return target.answer(batch, slot, rpcErrorText(echoedId(el, id), 'invalid', problem));
   }
   const method = el.method;
   if (!('id' in el)) {
@@ -58,7 +88,7 @@ function takeCall(
     if (!internal && !limits.isDenied(method)) target.forward(JSON.stringify(el));
     return;
   }
-  const idJson = JSON.stringify(el.id) ?? 'null';
+  const idJson = id ?? 'null';
   if (limits.isDenied(method)) {
     return target.answer(batch, slot, rpcErrorText(idJson, 'denied', method));
   }

@@ -12,27 +12,36 @@ const LIMITS: SessionLimits = {
   maxAttempts: 2,
   maxBatchSize: 3,
   isDenied: (m) => m.startsWith('admin_'),
+  mayResend: (m) => m !== 'eth_sendTransaction',
 };
 
 type Msg = Record<string, unknown>;
 
 function setup(limits: SessionLimits = LIMITS) {
   const client: unknown[] = [];
+  /** The frames the client got, as text. */
+  const raw: string[] = [];
   const up = new Map<number, Msg[]>();
   const released: number[] = [];
   const served: [number, number | null][] = [];
   const fatal: [number, string][] = [];
   let now = 0;
+  /** The budget answer of the serving node for the next call (0: allowed). */
+  let charge = () => 0;
   const core = new SessionCore(
     limits,
     {
-      toClient: (t) => client.push(JSON.parse(String(t))),
+      toClient: (t) => {
+        raw.push(String(t));
+        client.push(JSON.parse(String(t)));
+      },
       toUpstream: (gen, t) => up.get(gen)?.push(JSON.parse(t) as Msg),
       release: (gen) => released.push(gen),
       servedBy: (gen, prev) => served.push([gen, prev]),
       switchAborted: () => undefined,
       fatal: (code, reason) => fatal.push([code, reason]),
       subscriptions: () => undefined,
+      charge: () => charge(),
     },
     () => now,
   );
@@ -56,9 +65,26 @@ function setup(limits: SessionLimits = LIMITS) {
         params: { subscription: sub, result },
       }),
     );
-  const send = (msg: unknown) => core.clientMessage(msg);
+  const send = (msg: unknown) => core.clientMessage(msg, Buffer.from(JSON.stringify(msg)));
+  const sendRaw = (text: string) => core.clientMessage(JSON.parse(text), Buffer.from(text));
+  const budget = (fn: () => number) => (charge = fn);
   const tick = (ms: number) => core.expire((now += ms));
-  return { core, client, up, released, served, fatal, attach, reply, note, send, tick };
+  return {
+    core,
+    raw,
+    client,
+    up,
+    released,
+    served,
+    fatal,
+    attach,
+    reply,
+    note,
+    send,
+    sendRaw,
+    budget,
+    tick,
+  };
 }
 
 const frame = (msg: unknown) => Buffer.from(JSON.stringify(msg));
@@ -94,7 +120,11 @@ describe('SessionCore examples', () => {
       {
         jsonrpc: '2.0',
         id: null,
-        error: { code: -32600, message: 'Invalid request: batch larger than 3 calls' },
+        error: {
+          code: -32600,
+          message: 'Invalid request: batch larger than 3 calls',
+          data: { reason: 'batch_too_large' },
+        },
       },
     ]);
     s.client.length = 0;
@@ -108,7 +138,11 @@ describe('SessionCore examples', () => {
         {
           jsonrpc: '2.0',
           id: 2,
-          error: { code: -32601, message: 'Method admin_peers is not allowed' },
+          error: {
+            code: -32601,
+            message: 'Method admin_peers is not allowed',
+            data: { reason: 'method_denied' },
+          },
         },
         { jsonrpc: '2.0', id: 3, result: '0x1' },
       ],
@@ -188,16 +222,20 @@ describe('SessionCore examples', () => {
         jsonrpc: '2.0',
         id: 1,
         error: {
-          code: -32000,
-          message: 'Upstream connection lost before eth_sendTransaction was answered; not retried',
+          code: -32002,
+          message: expect.stringContaining(
+            'it was not sent to another node because it must not run twice',
+          ),
+          data: { reason: 'not_resent' },
         },
       },
       {
         jsonrpc: '2.0',
         id: 2,
         error: {
-          code: -32000,
-          message: 'Upstream connection lost before eth_blockNumber was answered; not retried',
+          code: -32603,
+          message: 'Upstream unreachable: connection lost 2 times',
+          data: { reason: 'upstream_unreachable' },
         },
       },
     ]);
@@ -229,7 +267,7 @@ describe('SessionCore examples', () => {
     ]);
   });
 
-  it('answers a request the node does not answer in time with -32000, and drops the late answer', () => {
+  it('answers a request the node does not answer in time with -32603, and drops the late answer', () => {
     const s = setup();
     s.attach(1);
     s.send(call('slow'));
@@ -240,7 +278,11 @@ describe('SessionCore examples', () => {
       {
         jsonrpc: '2.0',
         id: 'slow',
-        error: { code: -32000, message: 'Upstream timeout: no answer within 1000 ms' },
+        error: {
+          code: -32603,
+          message: 'Upstream timeout: no answer within 1000 ms',
+          data: { reason: 'upstream_timeout' },
+        },
       },
     ]);
     s.reply(1, 'eth_blockNumber', '0x1');
@@ -264,7 +306,7 @@ describe('SessionCore examples', () => {
     expect(s.client.at(-1)).toEqual({
       jsonrpc: '2.0',
       id: 2,
-      error: { code: -32000, message: 'Session closing' },
+      error: { code: -32603, message: 'Session closing', data: { reason: 'session_closing' } },
     });
     expect(s.released).toEqual([2]);
   });
@@ -310,5 +352,47 @@ describe('SessionCore examples', () => {
     expect(s.client).toEqual([
       { jsonrpc: '2.0', id: 1, result: expect.stringMatching(/^0x[0-9a-f]{64}$/) },
     ]);
+  });
+
+  it('answers with the id exactly as the client wrote it, whatever the node does with ids', () => {
+    const s = setup();
+    s.attach(1);
+    s.sendRaw('{"jsonrpc":"2.0","id":9007199254740993,"method":"eth_chainId"}');
+    s.reply(1, 'eth_chainId', '0x1');
+    s.sendRaw(
+      '[{"jsonrpc":"2.0","id":-0,"method":"eth_chainId"},{"jsonrpc":"2.0","id":"\\u0041","method":"admin_x"}]',
+    );
+    s.reply(1, 'eth_chainId', '0x2');
+    // A node that answers in another form (spaces, id last): found by a scan all the same.
+    s.sendRaw('{"jsonrpc":"2.0","id":1.0,"method":"eth_chainId"}');
+    const req = s.up.get(1)!.at(-1)!;
+    s.core.upstreamMessage(1, Buffer.from(`{ "result" : "0x3", "id" : ${String(req.id)} }`));
+    expect(s.raw).toEqual([
+      '{"jsonrpc":"2.0","id":9007199254740993,"result":"0x1"}',
+      '[{"jsonrpc":"2.0","id":-0,"result":"0x2"},{"jsonrpc":"2.0","id":"\\u0041","error":{"code":-32601,"message":"Method admin_x is not allowed","data":{"reason":"method_denied"}}}]',
+      '{ "result" : "0x3", "id" : 1.0 }',
+    ]);
+  });
+
+  it('charges every client call to the serving node budget and answers -32005 when it is out', () => {
+    const s = setup();
+    s.attach(1);
+    s.budget(() => 1500);
+    s.send(call(1));
+    expect(s.up.get(1)).toEqual([]);
+    expect(s.client).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        error: {
+          code: -32005,
+          message: 'Rate limited: every node is over its request budget, retry after 2 s',
+          data: { reason: 'rate_limited' },
+        },
+      },
+    ]);
+    s.budget(() => 0);
+    s.send(call(2));
+    expect(s.up.get(1)).toHaveLength(1);
   });
 });

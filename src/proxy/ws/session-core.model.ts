@@ -5,8 +5,6 @@ import { isRecord } from './session-frames';
 // The records the session core keeps (subscriptions, connections, calls, pending
 // requests) and the small pure rules it applies to them.
 
-/** Methods that must not run twice: answered with an error instead of re-sent. */
-export const NOT_RETRIED = new Set(['eth_sendTransaction']);
 /** newHeads block hashes remembered per subscription to drop a block delivered twice. */
 export const HEADS_KEPT = 8;
 

@@ -37,6 +37,7 @@ export const TEST_LIMITS: SessionLimits = {
   maxAttempts: 3,
   maxBatchSize: 4,
   isDenied: (m) => m.startsWith('admin_'),
+  mayResend: (m) => m !== 'eth_sendTransaction',
 };
 
 export class Harness {
@@ -76,6 +77,7 @@ export class Harness {
         subscriptions: (delta) => {
           this.subscriptionGauge += delta;
         },
+        charge: () => 0,
       },
       () => this.time,
     );
@@ -89,7 +91,7 @@ export class Harness {
   send(frame: Json, unit: Unit | null): void {
     if (unit) this.units.push(unit);
     this.emitting = [];
-    this.core.clientMessage(frame);
+    this.core.clientMessage(frame, Buffer.from(JSON.stringify(frame)));
     this.lastEmitted = this.emitting;
     this.emitting = null;
   }

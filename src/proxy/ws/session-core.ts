@@ -1,4 +1,5 @@
 import { SEND_RAW_TRANSACTION } from '../jsonrpc/already-known';
+import { scanArray, scanSingle, type Span, splice, type ValueScan } from '../jsonrpc/json-scan';
 import {
   answerId,
   headHashOf,
@@ -7,7 +8,7 @@ import {
   requestText,
   scanAnswerIdEnd,
   scanNotification,
-  spliceAnswerId,
+  answerIdSpan,
   spliceNotification,
 } from './session-frames';
 import {
@@ -18,7 +19,6 @@ import {
   type Frame,
   HEADS_KEPT,
   isNewHeads,
-  NOT_RETRIED,
   parseOrUndefined,
   type Pending,
   type Queued,
@@ -87,8 +87,8 @@ export class SessionCore {
   // ---- client side -------------------------------------------------------------------
 
   /** One parsed client frame: a request, a notification or a batch. */
-  clientMessage(msg: unknown): void {
-    if (!this.closed) takeClientMessage(msg, this.limits, this.intake);
+  clientMessage(msg: unknown, raw: Buffer): void {
+    if (!this.closed) takeClientMessage(msg, raw, this.limits, this.intake);
   }
 
   /** Sends or queues a client call; the error text when a limit refuses it. */
@@ -96,13 +96,14 @@ export class SessionCore {
     if (this.current) {
       const max = this.limits.maxPendingRequests;
       if (this.callsPending >= max) return rpcErrorText(call.idJson, 'pending-limit', `${max}`);
+      if (call.subscribe) this.subscribing++;
       this.send(call, this.current);
     } else {
       const max = this.limits.maxQueuedMessages;
       if (this.queue.length >= max) return rpcErrorText(call.idJson, 'queue-limit', `${max}`);
+      if (call.subscribe) this.subscribing++;
       this.queue.push(call);
     }
-    if (call.subscribe) this.subscribing++;
     return undefined;
   }
 
@@ -138,18 +139,25 @@ export class SessionCore {
     const conn = this.conns.get(gen);
     if (!conn) return;
     const end = scanAnswerIdEnd(data);
-    if (end > 0) return this.answer(conn, answerId(data, end), data, end, undefined);
+    if (end > 0) {
+      return this.answer(conn, answerId(data, end), data, answerIdSpan(end), undefined);
+    }
     const scan = scanNotification(data);
     if (scan) return this.notificationFrame(conn, data, scan);
-    const parsed = parseOrUndefined(data);
-    if (parsed === undefined) return;
-    if (Array.isArray(parsed)) for (const el of parsed) this.upstreamValue(conn, el);
-    else this.upstreamValue(conn, parsed);
+    // Not in the canonical form: found by a scan, the client's id spliced in all the same.
+    const single = scanSingle(data);
+    if (single) return this.upstreamValue(conn, data, single);
+    for (const element of scanArray(data) ?? []) this.upstreamValue(conn, data, element);
   }
 
-  private upstreamValue(conn: Conn, msg: unknown): void {
+  private upstreamValue(conn: Conn, frame: Buffer, scan: ValueScan): void {
+    const bytes = frame.subarray(scan.span.start, scan.span.end);
+    const msg = parseOrUndefined(bytes);
     if (!isRecord(msg)) return;
-    if (typeof msg.id === 'number') return this.answer(conn, msg.id, undefined, -1, msg);
+    if (typeof msg.id === 'number' && scan.id) {
+      const id = { start: scan.id.start - scan.span.start, end: scan.id.end - scan.span.start };
+      return this.answer(conn, msg.id, bytes, id, msg);
+    }
     const params = msg.params;
     if (msg.method !== 'eth_subscription' || !isRecord(params)) return;
     if (typeof params.subscription !== 'string') return;
@@ -188,11 +196,12 @@ export class SessionCore {
     this.out.toClient(data);
   }
 
+  /** An answer (`data`, whose id is at `id`) to the proxy request `pid`. */
   private answer(
     conn: Conn,
     pid: number,
-    data: Buffer | undefined,
-    end: number,
+    data: Buffer,
+    id: Span,
     msg: Record<string, unknown> | undefined,
   ): void {
     const p = this.pending.get(pid);
@@ -208,9 +217,9 @@ export class SessionCore {
             ? alreadyKnownText(call, msg ?? parseOrUndefined(data))
             : undefined;
         if (known) this.deliver(call, known);
-        else if (call.subscribe) this.subscribed(conn, call, msg ?? parseOrUndefined(data));
-        else if (data !== undefined) this.deliver(call, spliceAnswerId(data, end, call.idJson));
-        else this.deliver(call, JSON.stringify({ ...msg, id: call.id }));
+        else if (call.subscribe)
+          this.subscribed(conn, call, data, id, msg ?? parseOrUndefined(data));
+        else this.deliver(call, splice(data, id, call.idJson));
         break;
       }
       case 'resub':
@@ -232,11 +241,11 @@ export class SessionCore {
   }
 
   /** The answer to a client's eth_subscribe: the subscription exists from now on. */
-  private subscribed(conn: Conn, call: Call, ans: unknown): void {
+  private subscribed(conn: Conn, call: Call, data: Buffer, id: Span, ans: unknown): void {
     this.subscribing--;
     if (!isRecord(ans) || typeof ans.result !== 'string') {
       const text = isRecord(ans)
-        ? JSON.stringify({ ...ans, id: call.id })
+        ? splice(data, id, call.idJson)
         : rpcErrorText(call.idJson, 'bad-response', 'eth_subscribe answer is not JSON');
       return this.deliver(call, text);
     }
@@ -476,6 +485,10 @@ export class SessionCore {
   // ---- helpers -----------------------------------------------------------------------
 
   private send(call: Call, conn: Conn): void {
+    // Every client call takes a token of the node's budget, as over HTTP.
+    const wait = this.out.charge(conn.gen);
+    if (wait > 0)
+      return this.failCall(call, 'rate-limited', `${Math.max(1, Math.ceil(wait / 1000))}`);
     const pid = ++this.seq;
     this.pending.set(pid, { kind: 'call', call, gen: conn.gen, at: this.now() });
     conn.inflight++;
@@ -523,8 +536,10 @@ export class SessionCore {
   private retry(calls: Call[]): void {
     const again: Call[] = [];
     for (const call of calls) {
-      if (call.attempts >= this.limits.maxAttempts || NOT_RETRIED.has(call.method)) {
-        this.failCall(call, 'upstream-lost', call.method);
+      if (!this.limits.mayResend(call.method)) {
+        this.failCall(call, 'not-resent', 'the upstream connection was lost');
+      } else if (call.attempts >= this.limits.maxAttempts) {
+        this.failCall(call, 'unreachable', `connection lost ${call.attempts} times`);
       } else {
         again.push(call);
       }

@@ -11,6 +11,8 @@ export interface SessionLimits {
   readonly maxBatchSize: number;
   /** True for a method the proxy refuses (`[proxy].deny_methods`). */
   readonly isDenied: (method: string) => boolean;
+  /** The retry-safety rule: may this method be re-sent after it may have reached a node. */
+  readonly mayResend: (method: string) => boolean;
 }
 
 /**
@@ -32,6 +34,11 @@ export interface SessionOutput {
   fatal(code: number, reason: string): void;
   /** Client-visible subscriptions were created (+n) or ended (-n). */
   subscriptions(delta: number): void;
+  /**
+   * A client call is about to go on connection `gen`: takes a token of that node's
+   * budget. 0 when it may go, else the milliseconds until the node has budget again.
+   */
+  charge(gen: number): number;
 }
 
 /** How a planned switch treats the connection it replaces. */

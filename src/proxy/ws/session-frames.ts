@@ -48,9 +48,9 @@ export function answerId(buf: Buffer, end: number): number {
   return n;
 }
 
-/** The canonical answer with its id replaced by `idJson` (already JSON). */
-export function spliceAnswerId(buf: Buffer, end: number, idJson: string): Buffer {
-  return Buffer.concat([ANSWER_PREFIX, Buffer.from(idJson), buf.subarray(end)]);
+/** Where the id of a canonical answer whose id ends at `end` sits. */
+export function answerIdSpan(end: number): { start: number; end: number } {
+  return { start: ANSWER_PREFIX.length, end };
 }
 
 /** Position of a canonical notification's subscription id. */

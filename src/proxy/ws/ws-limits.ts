@@ -1,4 +1,5 @@
 import { type Config } from '../../config';
+import { createResendRule } from '../failover/retry-rule';
 import { createDenyMatcher } from '../jsonrpc/jsonrpc.payload';
 import { type SessionLimits } from './session-core.types';
 
@@ -13,6 +14,7 @@ export function sessionLimits(config: Config): SessionLimits {
     maxAttempts: 1 + config.global.max_retries,
     maxBatchSize: config.proxy.max_batch_size,
     isDenied: createDenyMatcher(config.proxy.deny_methods),
+    mayResend: createResendRule(config.proxy.no_retry_methods),
   };
 }
 

@@ -1,80 +1,105 @@
 import { type ElNodeState } from '../../health/node-state';
+import { LayerSelector } from '../routing/layer-selector';
 import { type RoutingStrategy } from '../routing/routing-strategy';
-import { type ElNodeSource, WsNodeChooser } from './ws-node-chooser';
+import { FirstHealthyStrategy } from '../routing/strategies/first-healthy.strategy';
+import { RoundRobinStrategy } from '../routing/strategies/round-robin.strategy';
+import { WsNodeChooser } from './ws-node-chooser';
+import { elNode, upstreamOf } from '../../../test/http-proxy.fixtures';
 
-function node(name: string, tier: 'primary' | 'backup', healthy = true): ElNodeState {
-  return {
-    layer: 'el',
-    name,
-    tier,
-    index: 0,
-    config: { name, http_url: `http://${name}`, ws_url: `ws://${name}/v2/secret-key` },
-    httpUrl: `http://${name}`,
-    wsUrl: `ws://${name}/v2/***`,
-    blockNumber: 1,
-    checkOk: healthy,
-    isHealthy: healthy,
-    consecutiveFailures: 0,
-    lag: 0,
-    lastCheckAt: 0,
-    lastLatencyMs: 1,
-    lastError: null,
-    passiveFailure: null,
-    drained: false,
-  };
-}
-
-function source(nodes: ElNodeState[]): ElNodeSource & { reports: string[] } {
+function setup(
+  nodes: ElNodeState[],
+  strategy: RoutingStrategy<ElNodeState> = new FirstHealthyStrategy(),
+  limits: { max_qps?: number }[] = [],
+) {
+  const upstreams = nodes.map((n, i) => upstreamOf(n, limits[i] ?? {}));
   const reports: string[] = [];
-  return {
-    reports,
-    el: () => nodes,
-    reportFailure: (_layer, name, reason) => {
+  let now = 10_000;
+  const chooser = new WsNodeChooser({
+    selector: new LayerSelector(
+      'el',
+      () => upstreams,
+      strategy,
+      () => 0,
+    ),
+    upstreams: () => upstreams,
+    reportFailure: (name, reason) => {
       reports.push(`${name}: ${reason}`);
       const n = nodes.find((x) => x.name === name);
       if (n) n.passiveFailure = reason;
     },
-  };
+    failbackDelayMs: () => 3000,
+    now: () => now,
+    budgetNow: () => 0,
+  });
+  return { chooser, reports, advance: (ms: number) => (now += ms) };
 }
 
-const last: RoutingStrategy<ElNodeState> = { select: (c) => c[c.length - 1] };
+const withWs = (n: ElNodeState) => ({
+  ...n,
+  config: { ...n.config, ws_url: `ws://${n.name}/v2/secret-key` },
+});
 
 describe('WsNodeChooser', () => {
-  it('picks among available primaries with the strategy, with the real URL', () => {
-    const nodes = [node('p1', 'primary'), node('p2', 'primary'), node('b1', 'backup')];
-    const chooser = new WsNodeChooser(source(nodes), last);
-    expect(chooser.pick()).toEqual({ name: 'p2', url: 'ws://p2/v2/secret-key' });
-    expect(new WsNodeChooser(source(nodes), undefined).pick()?.name).toBe('p1');
+  it('picks through the selector and the strategy, with the real URL', () => {
+    const nodes = [
+      elNode('p1', 'primary', 0),
+      elNode('p2', 'primary', 1),
+      elNode('b1', 'backup', 2),
+    ].map(withWs);
+    const { chooser } = setup(nodes);
+    expect(chooser.pick()).toEqual({ name: 'p1', url: 'ws://p1/v2/secret-key' });
+    const rr = setup(nodes, new RoundRobinStrategy()).chooser;
+    expect([rr.pick()?.name, rr.pick()?.name, rr.pick()?.name]).toEqual(['p1', 'p2', 'p1']);
   });
 
-  it('uses backups only while no primary is available', () => {
-    const nodes = [node('p1', 'primary', false), node('b1', 'backup'), node('b2', 'backup')];
-    const chooser = new WsNodeChooser(source(nodes), last);
-    expect(chooser.pick()?.name).toBe('b2');
-    nodes[0].isHealthy = true;
-    expect(chooser.pick()?.name).toBe('p1');
-  });
-
-  it('skips drained and passively failed nodes, and gives nothing when none is left', () => {
-    const nodes = [node('p1', 'primary'), node('b1', 'backup')];
-    const src = source(nodes);
-    const chooser = new WsNodeChooser(src, undefined);
-    nodes[0].drained = true;
+  it('uses backups only while no primary is available, and skips drained and reported nodes', () => {
+    const nodes = [
+      elNode('p1', 'primary', 0, { isHealthy: false }),
+      elNode('b1', 'backup', 1),
+      elNode('b2', 'backup', 2),
+    ];
+    const { chooser, reports } = setup(nodes);
     expect(chooser.pick()?.name).toBe('b1');
-    chooser.reportFailure('b1', 'closed (1006)');
-    expect(src.reports).toEqual(['b1: closed (1006)']);
+    nodes[1].drained = true;
+    expect(chooser.pick()?.name).toBe('b2');
+    chooser.reportFailure('b2', 'closed (1006)');
+    expect(reports).toEqual(['b2: closed (1006)']);
+    // Only reported nodes left: they are tried rather than nothing.
+    expect(chooser.pick()?.name).toBe('b2');
+    nodes[2].isHealthy = false;
     expect(chooser.pick()).toBeUndefined();
   });
 
-  it('moves a session off an unavailable node and back to a primary, never for the strategy alone', () => {
-    const nodes = [node('p1', 'primary'), node('p2', 'primary'), node('b1', 'backup')];
-    const chooser = new WsNodeChooser(source(nodes), last);
+  it('moves a session off an unavailable node, never for the strategy alone', () => {
+    const nodes = [elNode('p1', 'primary', 0), elNode('p2', 'primary', 1)];
+    const { chooser } = setup(nodes, new RoundRobinStrategy());
     expect(chooser.verdict('p1')).toBeNull();
-    expect(chooser.verdict('b1')).toBe('fail-back');
+    expect(chooser.verdict('p2')).toBeNull();
     nodes[0].isHealthy = false;
-    nodes[1].drained = true;
     expect(chooser.verdict('p1')).toBe('unavailable');
-    expect(chooser.verdict('b1')).toBeNull();
     expect(chooser.verdict('gone')).toBe('unavailable');
+  });
+
+  it('fails back to a primary only once it has been available for failback_delay_ms', () => {
+    const nodes = [
+      elNode('p1', 'primary', 0, { availableSince: null, isHealthy: false }),
+      elNode('b1', 'backup', 1),
+    ];
+    const { chooser, advance } = setup(nodes);
+    expect(chooser.verdict('b1')).toBeNull();
+    nodes[0].isHealthy = true;
+    nodes[0].availableSince = 10_000;
+    expect(chooser.verdict('b1')).toBeNull();
+    advance(2999);
+    expect(chooser.verdict('b1')).toBeNull();
+    advance(1);
+    expect(chooser.verdict('b1')).toBe('fail-back');
+  });
+
+  it('charges calls to the node budget and says how long to wait when it is out', () => {
+    const nodes = [elNode('p1', 'primary', 0)];
+    const { chooser } = setup(nodes, undefined, [{ max_qps: 2 }]);
+    expect([chooser.charge('p1'), chooser.charge('p1')]).toEqual([0, 0]);
+    expect(chooser.charge('p1')).toBe(500);
   });
 });

@@ -1,4 +1,4 @@
-import { type TimerHandle } from './clock';
+import { type TimerHandle } from '../../common/clock';
 import { WsCloseCode, WsCloseReason } from './ws-errors';
 import { WsSession } from './ws-session';
 import { type ClientSocket, type SessionDeps } from './ws-session.types';
@@ -31,9 +31,13 @@ export class WsSessionManager {
   private reconsiderQueued = false;
   private accepting = true;
 
+  /**
+   * `options` and `deps` are read when they are needed (a session takes the limits of
+   * the config current when it starts), so that a reload applies to the next session.
+   */
   constructor(
-    private readonly options: WsManagerOptions,
-    private readonly deps: Omit<SessionDeps, 'onEnd'>,
+    private readonly options: () => WsManagerOptions,
+    private readonly deps: () => Omit<SessionDeps, 'onEnd'>,
     private readonly metrics: ManagerMetrics,
   ) {}
 
@@ -50,24 +54,28 @@ export class WsSessionManager {
     return counts;
   }
 
+  /** Starts (or, after a reload, restarts) the shared heartbeat and timeout sweep. */
   start(): void {
-    const { clock } = this.deps;
-    this.timers.push(
-      clock.setInterval(() => this.each((s) => s.heartbeat()), this.options.pingIntervalMs),
-      clock.setInterval(() => this.each((s) => s.sweep()), this.options.sweepIntervalMs),
-    );
+    if (!this.accepting) return;
+    const { clock } = this.deps();
+    for (const timer of this.timers) clock.clear(timer);
+    const options = this.options();
+    this.timers = [
+      clock.setInterval(() => this.each((s) => s.heartbeat()), options.pingIntervalMs),
+      clock.setInterval(() => this.each((s) => s.sweep()), options.sweepIntervalMs),
+    ];
   }
 
   /** A new client: a session, or a close with 1013 when the process is full or closing. */
   accept(client: ClientSocket): WsSession | undefined {
-    if (!this.accepting || this.sessions.size >= this.options.maxSessions) {
+    if (!this.accepting || this.sessions.size >= this.options().maxSessions) {
       const reason = this.accepting ? WsCloseReason.tooManySessions : WsCloseReason.shutdown;
       client.close(this.accepting ? WsCloseCode.tryAgainLater : WsCloseCode.goingAway, reason);
       return undefined;
     }
     const id = ++this.seq;
     const session = new WsSession(id, client, {
-      ...this.deps,
+      ...this.deps(),
       onEnd: (ended) => {
         if (this.sessions.delete(ended)) this.metrics.active(-1);
       },
@@ -95,7 +103,7 @@ export class WsSessionManager {
    */
   async closeAll(waitMs: number): Promise<void> {
     this.accepting = false;
-    for (const timer of this.timers) this.deps.clock.clear(timer);
+    for (const timer of this.timers) this.deps().clock.clear(timer);
     this.timers = [];
     const clients = [...this.sessions.values()].map(({ client }) => client);
     this.each((s) => s.shutdown());

@@ -1,11 +1,14 @@
+import { ManualClock } from '../../../test/manual-clock';
 import { once } from 'node:events';
 import { type AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type ElNodeState } from '../../health/node-state';
 import { Backoff } from './backoff';
-import { type Clock, type TimerHandle } from './clock';
 import { type SessionLimits } from './session-core.types';
+import { LayerSelector } from '../routing/layer-selector';
+import { FirstHealthyStrategy } from '../routing/strategies/first-healthy.strategy';
 import { WsNodeChooser } from './ws-node-chooser';
+import { upstreamOf } from '../../../test/http-proxy.fixtures';
 import { WsSessionManager } from './ws-session-manager';
 import { type SessionMetrics } from './ws-session.types';
 
@@ -14,48 +17,6 @@ import { type SessionMetrics } from './ws-session.types';
 // is driven by hand.
 
 type Json = Record<string, unknown>;
-
-class ManualClock implements Clock {
-  time = 0;
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void; every?: number }>();
-
-  now(): number {
-    return this.time;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    this.timers.set(++this.seq, { at: this.time + ms, fn });
-    return this.seq as unknown as TimerHandle;
-  }
-  setInterval(fn: () => void, ms: number): TimerHandle {
-    this.timers.set(++this.seq, { at: this.time + ms, fn, every: ms });
-    return this.seq as unknown as TimerHandle;
-  }
-  clear(timer: TimerHandle): void {
-    this.timers.delete(timer as unknown as number);
-  }
-  /** Advances in steps, letting real I/O (pongs, frames) through between them. */
-  async pass(ms: number, step = 250): Promise<void> {
-    for (let t = 0; t < ms; t += step) {
-      this.advance(Math.min(step, ms - t));
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = [...this.timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at);
-      if (due.length === 0) break;
-      const [id, timer] = due[0];
-      this.time = timer.at;
-      if (timer.every) timer.at += timer.every;
-      else this.timers.delete(id);
-      timer.fn();
-    }
-    this.time = end;
-  }
-}
 
 /** A JSON-RPC node over WebSocket: subscriptions, and requests it can sit on. */
 class FakeNode {
@@ -198,6 +159,8 @@ function state(node: FakeNode, tier: 'primary' | 'backup', index: number): ElNod
     checkOk: true,
     isHealthy: true,
     consecutiveFailures: 0,
+    consecutiveSuccesses: 1,
+    availableSince: 0,
     lag: 0,
     lastCheckAt: 0,
     lastLatencyMs: 1,
@@ -215,6 +178,7 @@ const LIMITS: SessionLimits = {
   maxAttempts: 3,
   maxBatchSize: 100,
   isDenied: () => false,
+  mayResend: (m) => m !== 'eth_sendTransaction',
 };
 
 interface Setup {
@@ -257,22 +221,32 @@ describe('WsSession (real sockets)', () => {
       attempt: (status) => count(`attempt:${status}`),
       subscriptions: (delta) => count('subscriptions', delta),
     };
-    const registry = {
-      el: () => states,
-      reportFailure: (_layer: 'el', name: string, reason: string) => {
+    const upstreams = states.map((n) => upstreamOf(n));
+    const chooser = new WsNodeChooser({
+      selector: new LayerSelector<ElNodeState>(
+        'el',
+        () => upstreams,
+        new FirstHealthyStrategy(),
+        () => 0,
+      ),
+      upstreams: () => upstreams,
+      reportFailure: (name, reason) => {
         const s = states.find((n) => n.name === name);
         if (s) s.passiveFailure = reason;
       },
-    };
+      failbackDelayMs: () => 0,
+      now: () => Date.now(),
+      budgetNow: () => 0,
+    });
     const manager = new WsSessionManager(
-      {
+      () => ({
         maxSessions: options.maxSessions ?? 100,
         pingIntervalMs: options.pingIntervalMs ?? 1000,
         sweepIntervalMs: 100,
-      },
-      {
+      }),
+      () => ({
         limits: LIMITS,
-        nodes: new WsNodeChooser(registry, undefined),
+        nodes: chooser,
         connect: (url) => new WebSocket(url),
         clock,
         backoff: () => new Backoff(100, 1000, () => 0.5),
@@ -280,7 +254,7 @@ describe('WsSession (real sockets)', () => {
         log: { log: (m) => logs.push(m), warn: (m) => logs.push(m), debug: () => undefined },
         maxClientBufferBytes: options.maxClientBufferBytes ?? 1 << 20,
         reconnectDeadlineMs: options.deadlineMs ?? 5000,
-      },
+      }),
       { opened: () => count('opened'), active: (d) => count('active', d) },
     );
     manager.start();
@@ -386,7 +360,7 @@ describe('WsSession (real sockets)', () => {
     await until(() => setup.counts.get('fromClient') === 1, 'the request to arrive');
     await clock.pass(5000);
     const answer = await client.answer(1);
-    expect(answer.error).toMatchObject({ code: -32000 });
+    expect(answer.error).toMatchObject({ code: -32603, data: { reason: 'no_healthy_node' } });
     expect(await client.closed).toEqual({
       code: 1013,
       reason: expect.stringMatching(/no healthy node/),
@@ -456,8 +430,9 @@ describe('WsSession (real sockets)', () => {
     await clock.pass(LIMITS.requestTimeoutMs + 200, 1000);
     const answer = await client.answer('slow');
     expect(answer.error).toEqual({
-      code: -32000,
+      code: -32603,
       message: 'Upstream timeout: no answer within 30000 ms',
+      data: { reason: 'upstream_timeout' },
     });
   });
 

@@ -1,7 +1,7 @@
 import { type Socket } from 'node:net';
 import { type RawData, type WebSocket } from 'ws';
 import { type Backoff } from './backoff';
-import { type TimerHandle } from './clock';
+import { type TimerHandle } from '../../common/clock';
 import { SessionCore } from './session-core';
 import { type SessionOutput } from './session-core.types';
 import { rpcErrorText, WsCloseCode, WsCloseReason } from './ws-errors';
@@ -141,13 +141,14 @@ export class WsSession {
     if (this.ended) return;
     this.deps.metrics.fromClient();
     if (isBinary) return this.sendToClient(rpcErrorText('null', 'binary'));
+    const raw = rawBuffer(data);
     let msg: unknown;
     try {
-      msg = JSON.parse(rawBuffer(data).toString());
+      msg = JSON.parse(raw.toString());
     } catch {
       return this.sendToClient(rpcErrorText('null', 'parse'));
     }
-    this.core.clientMessage(msg);
+    this.core.clientMessage(msg, raw);
   }
 
   private sendToClient(data: string | Buffer): void {
@@ -333,6 +334,10 @@ export class WsSession {
       },
       fatal: (code, reason) => this.deferClose(code, reason),
       subscriptions: (delta) => this.deps.metrics.subscriptions(delta),
+      charge: (gen) => {
+        const link = this.links.get(gen);
+        return link ? this.deps.nodes.charge(link.node) : 0;
+      },
     };
   }
 

@@ -1,6 +1,6 @@
 import { type WebSocket } from 'ws';
 import { type Backoff } from './backoff';
-import { type Clock } from './clock';
+import { type Clock } from '../../common/clock';
 import { type SessionLimits } from './session-core.types';
 import { type MoveReason, type WsTarget } from './ws-node-chooser';
 
@@ -18,6 +18,8 @@ export interface SessionNodes {
   pick(): WsTarget | undefined;
   verdict(name: string): MoveReason | null;
   reportFailure(name: string, reason: string): void;
+  /** A call on node `name`: 0 when its budget allows it, else ms until it will. */
+  charge(name: string): number;
 }
 
 /** Metrics hooks of a session (bound to VixyMetrics by the session manager). */

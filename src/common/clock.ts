@@ -2,8 +2,9 @@
 export type TimerHandle = { readonly __timer: unique symbol };
 
 /**
- * Time as the WebSocket sessions see it: injectable so that tests drive it by hand.
- * The system clock's timers are `unref()`'d: a session never keeps the process alive.
+ * Time and timers as the health loops and the WebSocket sessions see them: injectable
+ * so that tests drive them by hand. The system clock's timers are `unref()`'d: they
+ * never keep the process alive on their own.
  */
 export interface Clock {
   /** Monotonic milliseconds. */

@@ -1,0 +1,192 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { type Subscription } from 'rxjs';
+import { type Dispatcher } from 'undici';
+import { CONFIG_UPDATE, ConfigStore } from '../../config';
+import { NodeRegistry } from '../../health/node-registry.service';
+import { type ClNodeState, type ElNodeState, type NodeState } from '../../health/node-state';
+import { VixyMetrics } from '../../metrics/metrics.service';
+import { NodeBudget } from '../rate-limit/node-budget';
+import { type Clock, InjectRateLimitClock } from '../rate-limit/rate-limit.constants';
+import { type ClUpstream, type ElUpstream, Upstream } from './upstream';
+import { InjectUpstreamPoolFactory, type UpstreamPoolFactory } from './upstream.constants';
+import {
+  bindUpstreamMetrics,
+  dropErrorMetrics,
+  dropUpstreamMetrics,
+  labelKey,
+} from './upstream-metrics';
+import { parseTarget } from './upstream-target';
+
+/** Longest wait for a TCP/TLS connection to a node. */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+/** How long a pool being closed waits for its requests before it is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * The upstream objects of every configured node, in the node registry's order
+ * (primaries, then backups; CL in config order). The only place where a node's proxy
+ * resources are created, changed and closed: at start-up, on a config reload (after
+ * the node registry, see CONFIG_UPDATE) and at shutdown.
+ *
+ * A reload keeps a node's upstream while its URLs stay the same (its pool, budget and
+ * latency carry on; new limits start a new full bucket; a new tier label re-binds the
+ * metric children); a node whose URL changed gets a new upstream, and the pool of a
+ * removed node is closed once its requests are done (destroyed after a grace).
+ *
+ * Pools are closed on application shutdown, not in onModuleDestroy: Nest calls
+ * onModuleDestroy before the HTTP server stops, and closing them there would fail the
+ * requests that the graceful shutdown is waiting for.
+ */
+@Injectable()
+export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
+  private readonly logger = new Logger(UpstreamRegistry.name);
+  private elList: ElUpstream[] = [];
+  private clList: ClUpstream[] = [];
+  private byState = new Map<Readonly<NodeState>, Upstream>();
+  private readonly byName = {
+    el: new Map<string, ElUpstream>(),
+    cl: new Map<string, ClUpstream>(),
+  };
+  private events: Subscription | undefined;
+
+  constructor(
+    private readonly store: ConfigStore,
+    private readonly registry: NodeRegistry,
+    private readonly metrics: VixyMetrics,
+    @InjectUpstreamPoolFactory() private readonly createPool: UpstreamPoolFactory,
+    @InjectRateLimitClock() private readonly clock: Clock,
+  ) {
+    this.sync();
+  }
+
+  /** Good health checks feed each node's latency figure (a node without traffic has one too). */
+  onModuleInit(): void {
+    this.events = this.registry.events$.subscribe((event) => {
+      if (event.type !== 'checked') return;
+      const upstream = this.byName[event.layer].get(event.name);
+      const node = upstream?.node;
+      if (node?.checkOk && node.lastLatencyMs !== null) upstream?.recordLatency(node.lastLatencyMs);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.events?.unsubscribe();
+  }
+
+  /** EL upstreams in order of preference (the registry's `el()` order). */
+  el(): readonly ElUpstream[] {
+    return this.elList;
+  }
+
+  /** CL upstreams in config order. */
+  cl(): readonly ClUpstream[] {
+    return this.clList;
+  }
+
+  /** The upstream of a node state of the registry's current lists. */
+  of<N extends NodeState>(node: Readonly<N>): Upstream<N> | undefined {
+    return this.byState.get(node) as Upstream<N> | undefined;
+  }
+
+  @OnEvent(CONFIG_UPDATE)
+  onConfigUpdate(): void {
+    this.sync();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const all = [...this.elList, ...this.clList];
+    this.elList = [];
+    this.clList = [];
+    this.byState = new Map();
+    this.byName.el.clear();
+    this.byName.cl.clear();
+    await Promise.all(all.map((u) => this.close(u, false)));
+  }
+
+  private sync(): void {
+    this.elList = this.syncLayer(this.byName.el, this.registry.el(), (n) => n.config.http_url);
+    this.clList = this.syncLayer(this.byName.cl, this.registry.cl(), (n) => n.config.url);
+    this.byState = new Map<Readonly<NodeState>, Upstream>([
+      ...this.elList.map((u) => [u.node, u] as const),
+      ...this.clList.map((u) => [u.node, u] as const),
+    ]);
+  }
+
+  private syncLayer<N extends ElNodeState | ClNodeState>(
+    byName: Map<string, Upstream<N>>,
+    nodes: readonly Readonly<N>[],
+    urlOf: (node: Readonly<N>) => string,
+  ): Upstream<N>[] {
+    const now = this.clock.now();
+    const wanted = new Set(nodes.map((n) => n.name));
+    for (const [name, upstream] of byName) {
+      if (wanted.has(name)) continue;
+      byName.delete(name);
+      void this.close(upstream, true);
+    }
+    return nodes.map((node) => {
+      const kept = byName.get(node.name);
+      if (kept !== undefined && kept.url === urlOf(node) && !kept.isClosed) {
+        kept.budget.setLimits(node.config, now);
+        let children = kept.metrics;
+        if (children.key !== labelKey(node)) {
+          dropUpstreamMetrics(this.metrics, node.layer, children.key);
+          children = bindUpstreamMetrics(this.metrics, node);
+        }
+        kept.rebind(node, children);
+        return kept;
+      }
+      if (kept !== undefined) void this.close(kept, false);
+      const created = this.create(node, urlOf(node), now);
+      byName.set(node.name, created);
+      return created;
+    });
+  }
+
+  private create<N extends NodeState>(node: Readonly<N>, url: string, now: number): Upstream<N> {
+    const target = parseTarget(url);
+    const timeout = Math.min(this.store.current.global.proxy_timeout_ms, MAX_CONNECT_TIMEOUT_MS);
+    return new Upstream<N>({
+      node,
+      url,
+      target,
+      pool: this.createPool(target.origin, { connect: { timeout } }),
+      budget: new NodeBudget(node.config, now),
+      metrics: bindUpstreamMetrics(this.metrics, node),
+    });
+  }
+
+  /** Closes an upstream's pool once its requests are done; `removed`: its series go too. */
+  private async close(upstream: Upstream, removed: boolean): Promise<void> {
+    if (upstream.isClosed) return;
+    upstream.markClosed();
+    if (removed) {
+      dropUpstreamMetrics(this.metrics, upstream.layer, upstream.metrics.key);
+      dropErrorMetrics(this.metrics, upstream.layer, upstream.name);
+      this.logger.debug({ node: upstream.name, layer: upstream.layer }, 'upstream closed');
+    }
+    await closePool(upstream.pool);
+  }
+}
+
+/** Closes a pool once its requests are done, or destroys it after CLOSE_GRACE_MS. */
+async function closePool(pool: Dispatcher): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS);
+  });
+  const closed = pool.close().then(
+    () => 'closed' as const,
+    () => 'closed' as const,
+  );
+  const outcome = await Promise.race([closed, grace]);
+  clearTimeout(timer);
+  if (outcome === 'late') await pool.destroy().catch(() => undefined);
+}
