@@ -56,6 +56,7 @@ export class ChainCursor {
   /**
    * What the reader gets now: at most `maxBlocks` added blocks, stopping before the
    * first one `ready` refuses (a block whose logs are still being fetched); or the end.
+   * After a refusal `ready` is still called on the later blocks (to fetch ahead).
    */
   advance(
     maxBlocks = Infinity,
@@ -88,11 +89,14 @@ export class ChainCursor {
     }
     removed.reverse();
     const added: ChainEntry[] = [];
-    for (let k = n + 1; k <= head.number && added.length < maxBlocks; k++) {
+    let k = n + 1;
+    for (; k <= head.number && added.length < maxBlocks; k++) {
       const block = v.at(k) as ChainEntry;
       if (!ready(block)) break;
       added.push(block);
     }
+    // a block is not ready: ask for the later ones too, so that their logs arrive together
+    if (added.length < maxBlocks) for (k++; k <= head.number; k++) ready(v.at(k) as ChainEntry);
     const last = added[added.length - 1];
     this.floor = Math.min(floor, n);
     this.number = last?.number ?? n;

@@ -18,7 +18,7 @@ export class ChainEntry {
   /** The block's logs in log index order, once known (empty for an all-zero bloom). */
   logs: readonly ChainLog[] | undefined;
   logsState: LogsState;
-  /** Observation count when a logs fetch last failed (it is retried after a later one). */
+  /** The head log's generation when a logs fetch last failed (retried in a later one). */
   failedAt = 0;
   private bloomCache: Buffer | undefined;
   private headsSuffix: Buffer | undefined;

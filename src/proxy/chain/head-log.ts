@@ -85,6 +85,8 @@ export class HeadLog {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private observed = 0;
+  /** Observations processed plus retry() calls: a failed logs fetch waits for the next. */
+  private generation = 0;
   private blockFetches = 0;
 
   constructor(
@@ -99,7 +101,7 @@ export class HeadLog {
     this.fetcher = new LogsFetcher(
       source,
       this.concurrency,
-      () => this.observed,
+      () => this.generation,
       (entry) => {
         this.emit((l) => l.logs?.(entry));
         this.emit((l) => l.changed?.());
@@ -172,7 +174,8 @@ export class HeadLog {
     this.observed++;
     const twin = this.queue.findIndex((o) => o.header.hash === header.hash);
     if (twin >= 0) {
-      if (!source.authoritative || this.queue[twin].source.authoritative) return;
+      // the latest arrival decides the order; an authoritative sighting stays one
+      if (this.queue[twin].source.authoritative) source = this.queue[twin].source;
       this.queue.splice(twin, 1);
     }
     this.queue.push({ header, source });
@@ -186,7 +189,7 @@ export class HeadLog {
    */
   retry(): void {
     if (this.closed) return;
-    this.observed++;
+    this.generation++;
     const stalled = this.stalled;
     this.stalled = undefined;
     if (stalled !== undefined) this.queue.push(stalled);
@@ -226,6 +229,7 @@ export class HeadLog {
           this.stalled = undefined;
           await this.attempt(stalled);
         }
+        this.generation++;
         this.fetcher.retryFailed();
       }
     } finally {

@@ -6,8 +6,8 @@ import { type ChainProblem, type ChainSource } from './chain.types';
  * Fetches the logs of blocks on demand, once per block: a request for a block whose
  * logs are known, or being fetched, starts nothing. At most `concurrency` fetches run at
  * once; the rest wait in order. A failed fetch (rejected, or an answer that cannot be the
- * block's logs) is retried on the first request after a later observation, or by
- * `retryFailed()`, never in a loop.
+ * block's logs) is retried by the first request or `retryFailed()` once the generation
+ * has moved on (an observation was processed, or HeadLog.retry() called), never in a loop.
  */
 export class LogsFetcher {
   private readonly waiting: ChainEntry[] = [];
@@ -19,7 +19,8 @@ export class LogsFetcher {
   constructor(
     private readonly source: ChainSource,
     private readonly concurrency: number,
-    private readonly observations: () => number,
+    /** Grows after each processed observation (and each retry). */
+    private readonly generation: () => number,
     private readonly ready: (entry: ChainEntry) => void,
     private readonly problem: (p: ChainProblem) => void,
   ) {}
@@ -32,7 +33,7 @@ export class LogsFetcher {
       case 'fetching':
         return false;
       case 'failed':
-        if (entry.failedAt === this.observations()) return false;
+        if (entry.failedAt === this.generation()) return false;
         break;
       case 'unfetched':
         break;
@@ -88,7 +89,7 @@ export class LogsFetcher {
     if (this.closed) return;
     if (typeof logs === 'string') {
       entry.logsState = 'failed';
-      entry.failedAt = this.observations();
+      entry.failedAt = this.generation();
       this.failed.add(entry);
       this.problem({
         kind: 'stall',
