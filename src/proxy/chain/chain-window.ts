@@ -10,27 +10,27 @@ export interface ChainRestart {
 }
 
 /**
- * The blocks the head log holds, with no I/O and no async: the canonical chain (at most
- * `depth` blocks, contiguous by number, each the parent of the next) and the non-canonical
- * blocks it still knows by hash (removed by a reorg, seen on a side chain, fetched to fill
- * a hole), at most `maxSide` of them and none below the canonical tail.
- *
- * An epoch is a stretch of continuity: a restart (a jump or a reorg beyond the window)
- * begins a new one. `origin` is the parent of the epoch's first block: a reader that
- * started before any block was known starts from there.
+ * The blocks the head log holds, with no I/O and no async:
+ * - the canonical chain: at most `depth` blocks, contiguous, each the parent of the next;
+ * - removed blocks: once canonical, replaced by a reorg (readers that were given them walk
+ *   back through them to the fork point), at most `depth`;
+ * - candidates: headers seen on a side chain or fetched to fill a hole, never canonical
+ *   yet, at most 2 x depth + 16, the oldest forgotten first. A node that announces junk
+ *   can only churn these, never the blocks readers need.
+ * None below the canonical tail. An epoch is a stretch of continuity: a restart (a jump or
+ * a reorg beyond the window) begins a new one. `origin` is the parent of the epoch's
+ * first block: a reader that started before any block was known starts from there.
  */
 export class ChainWindow {
   private chain: ChainEntry[] = [];
   private readonly canonical = new Map<string, ChainEntry>();
-  private readonly side = new Map<string, ChainEntry>();
+  private readonly removed = new Map<string, ChainEntry>();
+  private readonly candidates = new Map<string, ChainEntry>();
   epoch = 0;
   origin: { readonly number: number; readonly hash: string } | undefined;
   lastRestart: ChainRestart | undefined;
 
-  constructor(
-    readonly depth: number,
-    private readonly maxSide: number,
-  ) {}
+  constructor(public depth: number) {}
 
   get head(): ChainEntry | undefined {
     return this.chain[this.chain.length - 1];
@@ -44,8 +44,9 @@ export class ChainWindow {
     return this.chain.length;
   }
 
+  /** Non-canonical blocks held (removed ones and candidates). */
   get sideSize(): number {
-    return this.side.size;
+    return this.removed.size + this.candidates.size;
   }
 
   /** The canonical block at height n. */
@@ -56,40 +57,40 @@ export class ChainWindow {
 
   /** Any block known by hash, canonical or not. */
   known(hash: string): ChainEntry | undefined {
-    return this.canonical.get(hash) ?? this.side.get(hash);
+    return this.canonical.get(hash) ?? this.removed.get(hash) ?? this.candidates.get(hash);
   }
 
-  /** The known entry of this header, or a new non-canonical one. */
+  /** The known entry of this header, or a new candidate. */
   remember(header: BlockHeader): ChainEntry {
     const known = this.known(header.hash);
     if (known) return known;
     const entry = new ChainEntry(header);
-    this.addSide(entry);
+    this.candidates.set(entry.hash, entry);
+    if (this.candidates.size > 2 * this.depth + 16) {
+      this.candidates.delete(this.candidates.keys().next().value as string);
+    }
     return entry;
-  }
-
-  /** The first block of an empty window. */
-  start(entry: ChainEntry): void {
-    this.origin = { number: entry.number - 1, hash: entry.header.parentHash };
-    this.replaceAbove(entry.number - 1, [entry]);
   }
 
   /**
    * Makes `chain` (oldest first, its first block a child of the canonical block at
-   * `ancestor`, or of the tail's parent when ancestor = tail - 1) the canonical chain
-   * above `ancestor`; returns the canonical blocks it replaced, oldest first.
+   * `ancestor`, or of the tail's parent when ancestor = tail - 1, or anything when the
+   * window is empty) the canonical chain above `ancestor`; returns the canonical blocks
+   * it replaced, oldest first.
    */
   replaceAbove(ancestor: number, chain: readonly ChainEntry[]): ChainEntry[] {
     const tail = this.chain[0];
-    const keep = tail === undefined ? 0 : ancestor - tail.number + 1;
-    const removed = this.chain.splice(keep);
+    if (tail === undefined) this.origin = { number: ancestor, hash: chain[0].header.parentHash };
+    const removed = this.chain.splice(tail === undefined ? 0 : ancestor - tail.number + 1);
     for (const entry of removed) {
       entry.canonical = false;
       this.canonical.delete(entry.hash);
-      this.addSide(entry);
+      this.removed.delete(entry.hash);
+      this.removed.set(entry.hash, entry);
     }
     for (const entry of chain) {
-      this.side.delete(entry.hash);
+      this.removed.delete(entry.hash);
+      this.candidates.delete(entry.hash);
       entry.canonical = true;
       this.canonical.set(entry.hash, entry);
       this.chain.push(entry);
@@ -103,28 +104,31 @@ export class ChainWindow {
     for (const old of this.chain) old.canonical = false;
     this.chain = [];
     this.canonical.clear();
-    this.side.clear();
+    this.removed.clear();
+    this.candidates.clear();
     this.epoch++;
     this.lastRestart = { epoch: this.epoch, gap };
-    this.start(entry);
+    this.replaceAbove(entry.number - 1, [entry]);
   }
 
-  private addSide(entry: ChainEntry): void {
-    this.side.delete(entry.hash);
-    this.side.set(entry.hash, entry);
-    if (this.side.size > this.maxSide) {
-      this.side.delete(this.side.keys().next().value as string);
-    }
+  /** A new depth (config reload): a smaller one drops the oldest blocks now. */
+  setDepth(depth: number): void {
+    this.depth = depth;
+    this.prune();
   }
 
   private prune(): void {
     const excess = this.chain.length - this.depth;
-    if (excess <= 0) return;
-    for (const entry of this.chain.splice(0, excess)) {
+    for (const entry of this.chain.splice(0, Math.max(0, excess))) {
       entry.canonical = false;
       this.canonical.delete(entry.hash);
     }
-    const tail = this.chain[0].number;
-    for (const [hash, entry] of this.side) if (entry.number < tail) this.side.delete(hash);
+    const tail = this.chain[0]?.number ?? 0;
+    for (const side of [this.removed, this.candidates]) {
+      for (const [hash, entry] of side) if (entry.number < tail) side.delete(hash);
+    }
+    while (this.removed.size > this.depth) {
+      this.removed.delete(this.removed.keys().next().value as string);
+    }
   }
 }

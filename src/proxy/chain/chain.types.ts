@@ -1,3 +1,5 @@
+import { type ChainEntry } from './chain-entry';
+
 // The types the chain core shares with the I/O side that feeds it and reads it.
 
 /**
@@ -43,4 +45,43 @@ export interface ChainProblem {
   readonly kind: 'stall' | 'listener' | 'internal';
   readonly node?: string;
   readonly detail: string;
+}
+
+export interface HeadLogListener {
+  added?(block: ChainEntry): void;
+  reorg?(change: ChainReorg): void;
+  gap?(gap: ChainGap): void;
+  logs?(block: ChainEntry): void;
+  changed?(): void;
+}
+
+export interface ChainReorg {
+  /** The blocks that left the canonical chain, oldest first. */
+  readonly removed: readonly ChainEntry[];
+  /** The blocks that replaced them, oldest first (ending with the new head). */
+  readonly added: readonly ChainEntry[];
+}
+
+export interface HeadLogOptions {
+  /** Blocks kept (`[websocket] head_log_depth`). */
+  readonly depth: number;
+  /** Observations waiting while one is processed; default 64. */
+  readonly maxQueued?: number;
+  /** Fetches at once, for logs and for a hole's blocks by number; default 4. */
+  readonly concurrency?: number;
+  /** Transitions worth a log line (a stall, a listener that threw). */
+  readonly onProblem?: (problem: ChainProblem) => void;
+}
+
+/** Counters of the head log (for metrics). */
+export interface HeadLogStats {
+  /** Canonical blocks held. */
+  readonly blocks: number;
+  /** Non-canonical blocks held (removed by reorgs, candidates). */
+  readonly sideBlocks: number;
+  readonly observations: number;
+  /** eth_getBlockBy* requests made. */
+  readonly blockFetches: number;
+  /** eth_getLogs requests made. */
+  readonly logFetches: number;
 }

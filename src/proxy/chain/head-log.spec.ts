@@ -1,7 +1,7 @@
 import { type ChainEntry } from './chain-entry';
-import { type ChainGap } from './chain.types';
+import { type ChainGap, type ChainReorg, type HeadLogOptions } from './chain.types';
 import { FAKE_ADDRESSES, FAKE_TOPICS, type FakeBlock, FakeChain } from './fake-chain';
-import { type ChainReorg, HeadLog, type HeadLogOptions } from './head-log';
+import { HeadLog } from './head-log';
 
 // Worked examples of the head log's rules, one each (the properties over random
 // sequences of chain events are in chain.properties.spec.ts).
@@ -178,6 +178,15 @@ describe('HeadLog', () => {
     expect(log.tail?.number).toBe(107);
     expect(log.at(106)).toBeUndefined();
     expect(log.stats().blocks).toBe(4);
+  });
+
+  it('drops its oldest blocks at once when the depth is made smaller', async () => {
+    const { chain, log, see } = setup({ depth: 8 });
+    await see(chain.head);
+    for (const b of chain.mine(7)) await see(b);
+    log.configure({ depth: 3 });
+    expect([log.tail?.number, log.head?.number]).toEqual([105, 107]);
+    expect(() => log.configure({ depth: 0 })).toThrow('head log depth must be >= 1, not 0');
   });
 
   it('processes one observation at a time, in order', async () => {

@@ -14,6 +14,7 @@ export class LogsFetcher {
   private readonly failed = new Set<ChainEntry>();
   private active = 0;
   private closed = false;
+  private idleWaiters: (() => void)[] = [];
   fetches = 0;
 
   constructor(
@@ -62,9 +63,16 @@ export class LogsFetcher {
     return this.active > 0 || this.waiting.length > 0;
   }
 
+  /** Resolves once no fetch runs or waits. */
+  idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   close(): void {
     this.closed = true;
     for (const entry of this.waiting.splice(0)) entry.logsState = 'unfetched';
+    if (!this.busy) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private pump(): void {
@@ -74,6 +82,7 @@ export class LogsFetcher {
       void this.fetch(entry).finally(() => {
         this.active--;
         this.pump();
+        if (!this.busy) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
     }
   }

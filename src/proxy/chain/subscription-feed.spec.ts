@@ -73,6 +73,28 @@ describe('SubscriptionFeed', () => {
     expect(got).toEqual(fresh.map((b) => b.hash));
   });
 
+  it('keeps the removed blocks a reader needs whatever junk a side node announces', async () => {
+    const { chain, log, feed, see } = setup(4);
+    await see(chain.head, ...chain.mine(2));
+    const sub = feed.newHeads();
+    await see(...chain.mine(2));
+    expect(numbers(sub.pull())).toEqual([203, 204]);
+    const fresh = chain.reorg(3, 3);
+    await see(fresh[2]);
+    for (let i = 0; i < 100; i++) {
+      const junk = {
+        ...fresh[2].header,
+        number: 205,
+        hash: `0x${(i + 1).toString(16).padStart(64, 'e')}`,
+      };
+      log.observe(junk, { node: 'junk', authoritative: false });
+    }
+    await log.idle();
+    const got = sub.pull();
+    expect(got.end).toBeUndefined();
+    expect(numbers(got)).toEqual([202, 203, 204]);
+  });
+
   it('takes at most maxBlocks at a time', async () => {
     const { chain, feed, see } = setup();
     await see(chain.head);
