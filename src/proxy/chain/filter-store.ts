@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ChainCursor, isGap } from './chain-cursor';
+import { CHAIN_DEFAULTS, describeGap } from './chain.constants';
 import { filterNotFound, invalidParams, tooManyFilters } from './chain-errors';
 import { isHash } from './chain-hex';
-import { type ChainGap } from './chain.types';
 import { type HeadLog } from './head-log';
 import { type LogCriteria } from './log-criteria';
 import { LogFilter } from './log-filter';
@@ -67,9 +67,9 @@ export class FilterStore {
     private readonly log: HeadLog,
     options: FilterStoreOptions = {},
   ) {
-    this.maxFilters = options.maxFilters ?? 10_000;
-    this.timeoutMs = options.timeoutMs ?? 300_000;
-    this.maxChanges = options.maxChanges ?? 10_000;
+    this.maxFilters = options.maxFilters ?? CHAIN_DEFAULTS.maxFilters;
+    this.timeoutMs = options.timeoutMs ?? CHAIN_DEFAULTS.filterTimeoutMs;
+    this.maxChanges = options.maxChanges ?? CHAIN_DEFAULTS.maxFilterChanges;
     this.now = options.now ?? (() => performance.now());
     this.unsubscribe = log.subscribe({ changed: () => this.advanceAll() });
   }
@@ -200,7 +200,7 @@ export class FilterStore {
       ? f.cursor.advance(Infinity, (b) => skips(logFilter, b) || this.log.requestLogs(b))
       : f.cursor.advance();
     if (isGap(step)) {
-      f.ended = endReason(step);
+      f.ended = describeGap(step);
       return;
     }
     const items: string[] = [];
@@ -220,10 +220,4 @@ export class FilterStore {
       f.items.push(item);
     }
   }
-}
-
-function endReason(gap: ChainGap): string {
-  return gap.reason === 'gap'
-    ? `blocks ${gap.from} to ${gap.to} could not be followed`
-    : `the chain was reorganised below block ${gap.below}, deeper than the head log`;
 }

@@ -5,6 +5,8 @@ import {
   FakeChain,
   type FakeLog,
 } from './fake-chain';
+import { gapCloseReason } from './chain.constants';
+import { type ChainGap } from './chain.types';
 import { HeadLog } from './head-log';
 import { parseLogCriteria } from './log-criteria';
 import { notificationFrame } from './notification';
@@ -121,6 +123,15 @@ describe('SubscriptionFeed', () => {
     const end = { reason: 'gap', from: 201, to: 209 };
     expect(sub.pull()).toEqual({ suffixes: [], end });
     expect(sub.pull()).toEqual({ suffixes: [], end });
+    expect(gapCloseReason(sub.pull().end as ChainGap)).toBe(
+      'subscription ended: blocks 201 to 209 could not be followed; subscribe again',
+    );
+    const far = {
+      reason: 'gap',
+      from: Number.MAX_SAFE_INTEGER,
+      to: Number.MAX_SAFE_INTEGER,
+    } as const;
+    expect(Buffer.byteLength(gapCloseReason(far))).toBeLessThanOrEqual(123);
   });
 
   it('ends a subscription that fell more than depth blocks behind', async () => {
