@@ -83,7 +83,6 @@ describe('log criteria', () => {
     [{ topics: ['0x11'] }, 'hex has invalid length 1 after decoding; expected 32 for topic'],
     [{ topics: [7] }, 'invalid topic(s)'],
     [{ topics: [[T1, 7]] }, 'invalid topic(s)'],
-    [{ topics: [Array(1001).fill(T1)] }, 'exceed max topics'],
     [{ blockHash: 5 }, 'json: cannot unmarshal non-string into Go value of type common.Hash'],
     [{ blockHash: '0x12' }, 'hex string has length 2, want 64 for common.Hash'],
     [
@@ -132,6 +131,13 @@ describe('log criteria', () => {
     [{ fromBlock: '0x0' }],
   ])('accepts the range %j', (criteria) => {
     expect(() => parseLogCriteria([criteria], 0)).not.toThrow();
+  });
+
+  it('refuses more than 1000 hashes in one topic position', () => {
+    expect(refusal([{ topics: [Array(1001).fill(T1)] }])).toEqual({
+      code: -32602,
+      message: 'invalid argument 0: exceed max topics',
+    });
   });
 
   it('refuses more than 1000 addresses with geth -32000', () => {
