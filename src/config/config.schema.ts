@@ -66,6 +66,16 @@ export class ProxyConfig {
   @IsArray({ message: 'must be an array of method names or namespace prefixes' })
   @IsString({ each: true, message: 'must be an array of method names or namespace prefixes' })
   deny_methods: string[] = ['admin_', 'personal_', 'miner_'];
+  /**
+   * Silence (no event on Vixy's internal head stream) after which a CL node stops serving
+   * event streams when another node is live; default two slots of the node
+   * (SECONDS_PER_SLOT of its /eth/v1/config/spec).
+   */
+  @IsOptional() @IsInt(POSITIVE) @Min(1, POSITIVE) cl_event_stall_ms?: number;
+  /** An SSE comment line on every client event stream this often. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) cl_event_keepalive_ms = 15000;
+  /** Open GET /cl/eth/v1/events streams; 503 beyond. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) max_event_streams = 1000;
 }
 
 export class WebSocketConfig {
