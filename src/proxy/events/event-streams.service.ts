@@ -55,6 +55,11 @@ export class EventStreamsService implements BeforeApplicationShutdown {
     });
   }
 
+  /** The CL node serving event streams now (null: none, or no stream opened yet). */
+  get servingNode(): string | null {
+    return this.upstream.serving;
+  }
+
   /** Streams and node feeds follow a reload: new node list, new keep-alive interval. */
   @OnEvent(CONFIG_UPDATE)
   onConfigUpdate(): void {

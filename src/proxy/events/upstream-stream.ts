@@ -113,8 +113,10 @@ export class UpstreamStream {
     });
     res.body.once('error', (err) => {
       if (err instanceof SseTooLargeError) return ended(err.message);
-      if (this.isCurrent(attempt)) this.nodes.reportFailure(this.node, err);
+      if (!this.isCurrent(attempt)) return;
+      // Down first: a report moves the streams at once, and they must see why.
       ended(this.nodes.describe(err));
+      this.nodes.reportFailure(this.node, err);
     });
     res.body.once('end', () => ended('closed by the node'));
     res.body.once('close', () => ended('closed'));
@@ -123,8 +125,8 @@ export class UpstreamStream {
 
   private failed(attempt: AbortController, err: unknown): void {
     if (!this.isCurrent(attempt)) return;
-    this.nodes.reportFailure(this.node, err);
     this.down(this.nodes.describe(err));
+    this.nodes.reportFailure(this.node, err);
   }
 
   private down(reason: string, refusal?: Refusal): void {
