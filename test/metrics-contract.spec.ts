@@ -66,6 +66,7 @@ const ADDITIONS: readonly Contract[] = [
   c('vixy_cl_event_resumes_total', 'counter'),
   c('vixy_cl_event_streams_rejected_total', 'counter', ['reason']),
   c('vixy_cl_event_streams_closed_total', 'counter', ['reason']),
+  c('vixy_cl_event_upstream_node', 'gauge', ['node']),
 ];
 
 /** Node process metrics from prom-client that the dashboard uses. */

@@ -64,6 +64,7 @@ export const M = {
   clEventResumes: 'vixy_cl_event_resumes_total',
   clEventStreamsRejected: 'vixy_cl_event_streams_rejected_total',
   clEventStreamsClosed: 'vixy_cl_event_streams_closed_total',
+  clEventUpstreamNode: 'vixy_cl_event_upstream_node',
 } as const;
 
 export const metricProviders = [
@@ -210,5 +211,10 @@ export const metricProviders = [
     name: M.clEventStreamsClosed,
     help: `Event streams ended, by reason (${CL_EVENT_CLOSE_REASONS.join(', ')})`,
     labelNames: ['reason'],
+  }),
+  makeGaugeProvider({
+    name: M.clEventUpstreamNode,
+    help: '1 for the CL node serving event streams, 0 for the others',
+    labelNames: ['node'],
   }),
 ];

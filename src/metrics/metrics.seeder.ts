@@ -41,6 +41,7 @@ export class MetricsSeeder {
       metrics.wsUpstreamNode.inc({ node: labels.node }, 0);
     }
     for (const labels of cl) {
+      metrics.clEventUpstreamNode.inc(labels, 0);
       metrics.clRequests.inc(labels, 0);
       metrics.clRequestDuration.zero(labels);
     }

@@ -50,5 +50,6 @@ export class VixyMetrics {
     @InjectMetric(M.clEventResumes) readonly clEventResumes: Counter,
     @InjectMetric(M.clEventStreamsRejected) readonly clEventStreamsRejected: Counter<'reason'>,
     @InjectMetric(M.clEventStreamsClosed) readonly clEventStreamsClosed: Counter<'reason'>,
+    @InjectMetric(M.clEventUpstreamNode) readonly clEventUpstreamNode: Gauge<'node'>,
   ) {}
 }

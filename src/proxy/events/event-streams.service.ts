@@ -51,6 +51,7 @@ export class EventStreamsService implements BeforeApplicationShutdown {
       stallMs: () => this.store.current.proxy.cl_event_stall_ms,
       requestTimeoutMs: () => this.store.current.global.health_check_timeout_ms,
       moved: (reason) => this.metrics.moves[reason].inc(),
+      served: (from, to) => this.metrics.serving(from, to),
       filled: (topic) => this.metrics.filled[topic].inc(),
     });
   }

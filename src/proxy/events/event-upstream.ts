@@ -23,6 +23,8 @@ export interface EventUpstreamDeps {
   readonly stallMs: () => number | undefined;
   readonly requestTimeoutMs: () => number;
   readonly moved: (reason: MoveReason) => void;
+  /** The serving node changed (either may be null). */
+  readonly served: (from: string | null, to: string | null) => void;
   readonly filled: (topic: CoreTopic) => void;
 }
 
@@ -77,6 +79,7 @@ export class EventUpstream {
     for (const feed of this.feeds.values()) feed.stop();
     this.feeds.clear();
     this.topics.stop();
+    if (this.leader !== null) this.deps.served(this.leader.name, null);
     this.leader = null;
     this.pending = null;
     this.generation++;
@@ -156,6 +159,7 @@ export class EventUpstream {
   /** The serving node left and none can take over: streams stay open and wait. */
   private lose(leader: NodeFeed, reason: MoveReason): void {
     this.logger.warn({ node: leader.name, reason }, 'CL event streams have no node to serve them');
+    this.deps.served(leader.name, null);
     this.leader = null;
     this.lostBecause = reason;
     this.pending = null;
@@ -175,6 +179,7 @@ export class EventUpstream {
       this.deps.moved(reason);
       this.logger.warn({ from, to: to.name, reason }, 'CL event stream moved');
     }
+    this.deps.served(from, to.name);
     this.topics.moveTo(to.name);
     void this.fill(to, generation);
   }

@@ -42,6 +42,12 @@ export class EventsMetrics {
     return this.metrics.clEventResumes;
   }
 
+  /** vixy_cl_event_upstream_node: 1 for the serving node. */
+  serving(from: string | null, to: string | null): void {
+    if (from !== null) this.metrics.clEventUpstreamNode.labels(from).set(0);
+    if (to !== null) this.metrics.clEventUpstreamNode.labels(to).set(1);
+  }
+
   /** One event written to a client; topics a node made up count as `other`. */
   deliveredOne(topic: string): void {
     let child = this.delivered.get(topic);
