@@ -332,7 +332,7 @@ describe('GET /cl/eth/v1/events', () => {
     const refused = await open('?topics=block');
     await refused.waitUntil('the answer', () => refused.ended);
     expect(refused.status).toBe(503);
-    expect(JSON.parse(refused.text)).toEqual({ code: 503, message: 'No healthy beacon node' });
+    expect(JSON.parse(refused.text)).toEqual({ code: 503, message: 'No healthy node available' });
     expect(client.ended).toBe(false);
     await produce(2, [b1, b2]);
     booted.setCl(['b1', 'b2']);
@@ -408,9 +408,11 @@ describe('GET /cl/eth/v1/events keep-alive (manual clock)', () => {
     booted.setCl(['b1']);
   });
 
+  let closed = false;
+
   afterAll(async () => {
     client?.close();
-    await booted.close();
+    if (!closed) await booted.close();
     await node.close();
   });
 
@@ -428,5 +430,14 @@ describe('GET /cl/eth/v1/events keep-alive (manual clock)', () => {
     await client.waitUntil('two comments', () => client?.comments.length === 2);
     expect(client.comments).toEqual(['keep-alive', 'keep-alive']);
     expect(client.events).toEqual([]);
+  });
+
+  it('ends open streams when Vixy shuts down, so that the server can close', async () => {
+    const open = await SseClient.open(`${baseUrl(booted.app)}/cl/eth/v1/events?topics=head`);
+    expect(open.status).toBe(200);
+    closed = true;
+    await booted.close();
+    await open.waitUntil('the end of the stream', () => open.ended);
+    expect(open.ended).toBe(true);
   });
 });

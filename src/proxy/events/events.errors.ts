@@ -1,14 +1,15 @@
 import { type ServerResponse } from 'node:http';
 
 // Answers to GET /cl/eth/v1/events that do not open a stream, in the beacon API's
-// error shape: `{"code": <status>, "message": "..."}`.
+// error shape: `{"code": <status>, "message": "..."}` (the messages of ANY /cl/* where
+// the situation is the same).
 
 export const EVENTS_ERRORS = {
-  shuttingDown: 'Vixy is shutting down',
+  shuttingDown: 'Server shutting down, retry on another instance',
   tooManyStreams: (limit: number) => `Too many event streams (max_event_streams = ${limit})`,
   tooManyTopicSets: (limit: number) =>
     `Too many distinct topic sets in use (at most ${limit} besides block, head and finalized_checkpoint)`,
-  noNode: 'No healthy beacon node',
+  noNode: 'No healthy node available',
 } as const;
 
 export function writeEventsError(res: ServerResponse, status: number, message: string): void {
