@@ -1,13 +1,24 @@
 import 'reflect-metadata';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { register } from 'prom-client';
+import { ConfigStore, loadConfigFile } from '../src/config';
 import { EventStreamsService } from '../src/proxy/events/event-streams.service';
 import {
   EVENTS_CLOCK,
   type EventsClock,
   type TimerHandle,
 } from '../src/proxy/events/events.constants';
-import { type BootedApp, baseUrl, boot, closedPort, configFor } from './http-proxy.support';
+import {
+  type BootedApp,
+  baseUrl,
+  boot,
+  closedPort,
+  configFor,
+  configTextFor,
+} from './http-proxy.support';
 import { FakeChain } from './support/fake-chain';
 import { SseBeacon } from './support/sse-beacon';
 import { SseClient } from './support/sse-client';
@@ -439,5 +450,71 @@ describe('GET /cl/eth/v1/events keep-alive (manual clock)', () => {
     await booted.close();
     await open.waitUntil('the end of the stream', () => open.ended);
     expect(open.ended).toBe(true);
+  });
+});
+
+describe('GET /cl/eth/v1/events after a config reload', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vixy-events-reload-'));
+  const path = join(dir, 'config.toml');
+  let chain: FakeChain;
+  let b1: SseBeacon;
+  let b2: SseBeacon;
+  let booted: BootedApp;
+  let client: SseClient | undefined;
+  let el: string;
+
+  const write = async (nodes: SseBeacon[], keepaliveMs: number) => {
+    const cl = nodes.map((n) => ({ name: n.name, url: n.url }));
+    const proxy = `cl_event_keepalive_ms = ${keepaliveMs}`;
+    writeFileSync(path, await configTextFor({ primary: [{ name: 'el', url: el }], cl, proxy }));
+  };
+
+  beforeAll(async () => {
+    chain = new FakeChain();
+    chain.addBlocks(5);
+    [b1, b2] = await Promise.all([SseBeacon.start('b1', chain), SseBeacon.start('b2', chain)]);
+    el = `http://127.0.0.1:${await closedPort()}`;
+    await write([b1], 60_000);
+    booted = await boot(loadConfigFile(path), { listen: true, source: { path, overrides: {} } });
+    booted.setCl(['b1']);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await booted.close();
+    await Promise.all([b1.close(), b2.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('moves off a node the reload removed, to the node it added, and takes the new keep-alive', async () => {
+    client = await SseClient.open(`${baseUrl(booted.app)}/cl/eth/v1/events?topics=block`);
+    const service = booted.app.get(EventStreamsService);
+    await waitFor(
+      'b1 serving, its stream open',
+      () => (service.servingNode === 'b1' && b1.streams === 1 ? true : undefined),
+      { timeoutMs: 5000 },
+    );
+    chain.addBlock();
+    b1.follow();
+    await client.waitForBlock(chain.head.slot);
+    await write([b2], 200);
+    expect(booted.app.get(ConfigStore).reload()).toMatchObject({ ok: true });
+    booted.setCl(['b2']);
+    chain.addBlocks(2); // only b2 sees them
+    await waitFor(
+      'b2 serving',
+      () => {
+        b2.follow();
+        return service.servingNode === 'b2' ? true : undefined;
+      },
+      { timeoutMs: 5000 },
+    );
+    await client.waitForBlock(chain.head.slot);
+    expect(client.slots()).toEqual([6, 7, 8]);
+    expect(b1.streams).toBe(0);
+    await client.waitUntil(
+      'a keep-alive comment at the new interval',
+      () => client?.comments.length !== 0,
+    );
   });
 });
