@@ -143,6 +143,8 @@ describe('ANY /cl/*', () => {
     expect(c1.calls[0].headers['content-type']).toBe('application/json');
   });
 
+  // GET /cl/eth/v1/events is Vixy's own (test/cl-events.spec.ts); any other event
+  // stream is proxied as it comes.
   it('streams server-sent events as they come, and closes the upstream when the client goes away', async () => {
     let upstreamClosed: () => void = () => undefined;
     const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
@@ -153,7 +155,7 @@ describe('ANY /cl/*', () => {
       // Never ends by itself: only the client going away ends it.
     };
     const abort = new AbortController();
-    const res = await request(`${base}/cl/eth/v1/events?topics=head&topics=block`, {
+    const res = await request(`${base}/cl/eth/v1/debug/stream?topics=head&topics=block`, {
       headers: { accept: 'text/event-stream' },
       signal: abort.signal,
     });
@@ -163,7 +165,7 @@ describe('ANY /cl/*', () => {
       res.body.once('data', (chunk: Buffer) => resolve(chunk.toString())),
     );
     expect(first).toBe('event: head\ndata: {"slot":"1"}\n\n');
-    expect(c1.calls[0].url).toBe('/eth/v1/events?topics=head&topics=block');
+    expect(c1.calls[0].url).toBe('/eth/v1/debug/stream?topics=head&topics=block');
     res.body.on('error', () => undefined);
     abort.abort();
     await closed;

@@ -59,6 +59,14 @@ const ADDITIONS: readonly Contract[] = [
   c('vixy_rate_limited_total', 'counter', ['layer']),
   c('vixy_health_check_duration_seconds', 'histogram', ['layer', 'node']),
   c('vixy_node_drained', 'gauge', ['layer', 'node']),
+  c('vixy_cl_event_streams_active', 'gauge'),
+  c('vixy_cl_event_stream_moves_total', 'counter', ['reason']),
+  c('vixy_cl_events_total', 'counter', ['topic']),
+  c('vixy_cl_events_filled_total', 'counter', ['topic']),
+  c('vixy_cl_event_resumes_total', 'counter'),
+  c('vixy_cl_event_streams_rejected_total', 'counter', ['reason']),
+  c('vixy_cl_event_streams_closed_total', 'counter', ['reason']),
+  c('vixy_cl_event_upstream_node', 'gauge', ['node']),
 ];
 
 /** Node process metrics from prom-client that the dashboard uses. */

@@ -77,6 +77,16 @@ export class ProxyConfig {
   no_retry_methods: string[] = [];
   /** Largest upstream answer Vixy passes on (HTTP and WebSocket); larger ones fail the call. */
   @IsInt(POSITIVE) @Min(1, POSITIVE) max_response_bytes = 128 * 1024 * 1024;
+  /**
+   * Silence (no event on Vixy's internal head stream) after which a CL node stops serving
+   * event streams when another node is live; default two slots of the node
+   * (SECONDS_PER_SLOT of its /eth/v1/config/spec).
+   */
+  @IsOptional() @IsInt(POSITIVE) @Min(1, POSITIVE) cl_event_stall_ms?: number;
+  /** An SSE comment line on every client event stream this often. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) cl_event_keepalive_ms = 15000;
+  /** Open GET /cl/eth/v1/events streams; 503 beyond. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) max_event_streams = 1000;
 }
 
 export class WebSocketConfig {

@@ -30,3 +30,18 @@ export type WsDirection = (typeof WS_DIRECTIONS)[number];
 /** `status` label of `vixy_ws_reconnection_attempts_total`. */
 export const WS_ATTEMPT_STATUSES = ['success', 'failure'] as const;
 export type WsAttemptStatus = (typeof WS_ATTEMPT_STATUSES)[number];
+
+/** `reason` label of `vixy_cl_event_stream_moves_total`: why the serving CL node changed. */
+export const CL_EVENT_MOVE_REASONS = ['unavailable', 'stall', 'closed', 'failback'] as const;
+export type ClEventMoveReason = (typeof CL_EVENT_MOVE_REASONS)[number];
+
+/** `reason` label of `vixy_cl_event_streams_rejected_total`. */
+export const CL_EVENT_REJECT_REASONS = ['topic', 'limit', 'no_node', 'node_refused'] as const;
+export type ClEventRejectReason = (typeof CL_EVENT_REJECT_REASONS)[number];
+
+/** `reason` label of `vixy_cl_event_streams_closed_total`. */
+export const CL_EVENT_CLOSE_REASONS = ['client', 'slow', 'shutdown'] as const;
+export type ClEventCloseReason = (typeof CL_EVENT_CLOSE_REASONS)[number];
+
+/** `topic` values of `vixy_cl_events_filled_total` (and the first of `vixy_cl_events_total`). */
+export const CL_EVENT_FILLED_TOPICS = ['block', 'head', 'finalized_checkpoint'] as const;

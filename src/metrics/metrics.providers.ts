@@ -3,7 +3,14 @@ import {
   makeGaugeProvider,
   makeHistogramProvider,
 } from '@willsoto/nestjs-prometheus';
-import { UPSTREAM_ERROR_KINDS, WS_ATTEMPT_STATUSES, WS_DIRECTIONS } from './metrics.labels';
+import {
+  CL_EVENT_CLOSE_REASONS,
+  CL_EVENT_MOVE_REASONS,
+  CL_EVENT_REJECT_REASONS,
+  UPSTREAM_ERROR_KINDS,
+  WS_ATTEMPT_STATUSES,
+  WS_DIRECTIONS,
+} from './metrics.labels';
 
 // Every metric Vixy exposes. The names of the contract (DESIGN.md) come from the
 // Rust original's Grafana dashboard: never rename them, only add.
@@ -50,6 +57,14 @@ export const M = {
   wsSubscriptionsActive: 'vixy_ws_subscriptions_active',
   wsSubscriptions: 'vixy_ws_subscriptions_total',
   wsUpstreamNode: 'vixy_ws_upstream_node',
+  clEventStreamsActive: 'vixy_cl_event_streams_active',
+  clEventStreamMoves: 'vixy_cl_event_stream_moves_total',
+  clEvents: 'vixy_cl_events_total',
+  clEventsFilled: 'vixy_cl_events_filled_total',
+  clEventResumes: 'vixy_cl_event_resumes_total',
+  clEventStreamsRejected: 'vixy_cl_event_streams_rejected_total',
+  clEventStreamsClosed: 'vixy_cl_event_streams_closed_total',
+  clEventUpstreamNode: 'vixy_cl_event_upstream_node',
 } as const;
 
 export const metricProviders = [
@@ -162,6 +177,44 @@ export const metricProviders = [
   makeGaugeProvider({
     name: M.wsUpstreamNode,
     help: 'Client sessions currently served by each EL node',
+    labelNames: ['node'],
+  }),
+  makeGaugeProvider({
+    name: M.clEventStreamsActive,
+    help: 'Open client event streams (GET /cl/eth/v1/events)',
+  }),
+  makeCounterProvider({
+    name: M.clEventStreamMoves,
+    help: `Changes of the CL node serving event streams, by reason (${CL_EVENT_MOVE_REASONS.join(', ')})`,
+    labelNames: ['reason'],
+  }),
+  makeCounterProvider({
+    name: M.clEvents,
+    help: 'Events written to client event streams, by topic',
+    labelNames: ['topic'],
+  }),
+  makeCounterProvider({
+    name: M.clEventsFilled,
+    help: 'Events rebuilt from the beacon API after a change of serving node, by topic',
+    labelNames: ['topic'],
+  }),
+  makeCounterProvider({
+    name: M.clEventResumes,
+    help: 'Event streams opened with a Last-Event-ID that Vixy resumed from',
+  }),
+  makeCounterProvider({
+    name: M.clEventStreamsRejected,
+    help: `Event streams refused, by reason (${CL_EVENT_REJECT_REASONS.join(', ')})`,
+    labelNames: ['reason'],
+  }),
+  makeCounterProvider({
+    name: M.clEventStreamsClosed,
+    help: `Event streams ended, by reason (${CL_EVENT_CLOSE_REASONS.join(', ')})`,
+    labelNames: ['reason'],
+  }),
+  makeGaugeProvider({
+    name: M.clEventUpstreamNode,
+    help: '1 for the CL node serving event streams, 0 for the others',
     labelNames: ['node'],
   }),
 ];

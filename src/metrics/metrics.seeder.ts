@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { type Config, InjectConfig } from '../config';
-import { UPSTREAM_ERROR_KINDS, LAYERS, WS_ATTEMPT_STATUSES, WS_DIRECTIONS } from './metrics.labels';
+import {
+  CL_EVENT_CLOSE_REASONS,
+  CL_EVENT_FILLED_TOPICS,
+  CL_EVENT_MOVE_REASONS,
+  CL_EVENT_REJECT_REASONS,
+  UPSTREAM_ERROR_KINDS,
+  LAYERS,
+  WS_ATTEMPT_STATUSES,
+  WS_DIRECTIONS,
+} from './metrics.labels';
 import { VixyMetrics } from './metrics.service';
 
 /**
@@ -32,6 +41,7 @@ export class MetricsSeeder {
       metrics.wsUpstreamNode.inc({ node: labels.node }, 0);
     }
     for (const labels of cl) {
+      metrics.clEventUpstreamNode.inc(labels, 0);
       metrics.clRequests.inc(labels, 0);
       metrics.clRequestDuration.zero(labels);
     }
@@ -46,5 +56,12 @@ export class MetricsSeeder {
     }
     for (const direction of WS_DIRECTIONS) metrics.wsMessages.inc({ direction }, 0);
     for (const status of WS_ATTEMPT_STATUSES) metrics.wsReconnectionAttempts.inc({ status }, 0);
+    for (const reason of CL_EVENT_MOVE_REASONS) metrics.clEventStreamMoves.inc({ reason }, 0);
+    for (const reason of CL_EVENT_REJECT_REASONS) metrics.clEventStreamsRejected.inc({ reason }, 0);
+    for (const reason of CL_EVENT_CLOSE_REASONS) metrics.clEventStreamsClosed.inc({ reason }, 0);
+    for (const topic of CL_EVENT_FILLED_TOPICS) {
+      metrics.clEvents.inc({ topic }, 0);
+      metrics.clEventsFilled.inc({ topic }, 0);
+    }
   }
 }

@@ -43,5 +43,13 @@ export class VixyMetrics {
     @InjectMetric(M.wsSubscriptionsActive) readonly wsSubscriptionsActive: Gauge,
     @InjectMetric(M.wsSubscriptions) readonly wsSubscriptions: Counter,
     @InjectMetric(M.wsUpstreamNode) readonly wsUpstreamNode: Gauge<'node'>,
+    @InjectMetric(M.clEventStreamsActive) readonly clEventStreamsActive: Gauge,
+    @InjectMetric(M.clEventStreamMoves) readonly clEventStreamMoves: Counter<'reason'>,
+    @InjectMetric(M.clEvents) readonly clEvents: Counter<'topic'>,
+    @InjectMetric(M.clEventsFilled) readonly clEventsFilled: Counter<'topic'>,
+    @InjectMetric(M.clEventResumes) readonly clEventResumes: Counter,
+    @InjectMetric(M.clEventStreamsRejected) readonly clEventStreamsRejected: Counter<'reason'>,
+    @InjectMetric(M.clEventStreamsClosed) readonly clEventStreamsClosed: Counter<'reason'>,
+    @InjectMetric(M.clEventUpstreamNode) readonly clEventUpstreamNode: Gauge<'node'>,
   ) {}
 }

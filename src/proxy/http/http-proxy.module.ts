@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { HealthModule } from '../../health/health.module';
+import { EventsModule } from '../events/events.module';
 import { FailoverModule } from '../failover/failover.module';
 import { ClProxy } from './cl-proxy.service';
 import { ElHttpHandler } from './el-http.handler';
 import { ElProxy } from './el-proxy.service';
 import { HttpProxyRoutes } from './http-proxy.routes';
 
-/** POST /el and ANY /cl/*. */
+/** POST /el and ANY /cl/* (GET /cl/eth/v1/events served by EventsModule). */
 @Module({
-  imports: [HealthModule, FailoverModule],
+  imports: [HealthModule, FailoverModule, EventsModule],
   providers: [ElProxy, ElHttpHandler, ClProxy, HttpProxyRoutes],
   exports: [ElProxy, ClProxy],
 })

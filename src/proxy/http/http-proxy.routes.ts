@@ -2,6 +2,8 @@ import { type IncomingMessage, type Server, type ServerResponse } from 'node:htt
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { CL_EVENTS_PATH } from '../events/events.constants';
+import { EventStreamsService } from '../events/event-streams.service';
 import { ClProxy } from './cl-proxy.service';
 import { ElHttpHandler } from './el-http.handler';
 
@@ -35,6 +37,7 @@ export class HttpProxyRoutes implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly el: ElHttpHandler,
     private readonly cl: ClProxy,
+    private readonly events: EventStreamsService,
   ) {}
 
   onModuleInit(): void {
@@ -92,5 +95,20 @@ export class HttpProxyRoutes implements OnModuleInit {
     };
     instance.all('/cl', handler);
     instance.all('/cl/*', handler);
+    // Event streams are Vixy's own (src/proxy/events); other methods on the path, and
+    // HEAD, go to the node as any CL request.
+    const events = (request: FastifyRequest, reply: FastifyReply): void => {
+      reply.hijack();
+      this.events.handle(request.raw, reply.raw).catch((err: unknown) => {
+        this.logger.error(
+          `CL event stream failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        if (!reply.raw.headersSent) reply.raw.writeHead(500).end();
+        else reply.raw.destroy();
+      });
+    };
+    for (const url of [CL_EVENTS_PATH, `${CL_EVENTS_PATH}/`]) {
+      instance.route({ method: 'GET', url, handler: events, exposeHeadRoute: false });
+    }
   }
 }
