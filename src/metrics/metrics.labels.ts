@@ -27,3 +27,20 @@ export type WsDirection = (typeof WS_DIRECTIONS)[number];
 /** `status` label of `vixy_ws_reconnection_attempts_total`. */
 export const WS_ATTEMPT_STATUSES = ['success', 'failure'] as const;
 export type WsAttemptStatus = (typeof WS_ATTEMPT_STATUSES)[number];
+
+/**
+ * `what` label of `vixy_redis_fallbacks_total`: what did without Redis. `budget`: a
+ * node's budget moved from the fleet's to this replica's own; `health`: this replica
+ * started checking nodes itself instead of taking the shared results; `cache`: a
+ * cached-answer lookup or store in Redis failed, timed out or was skipped.
+ */
+export const REDIS_FALLBACK_KINDS = ['budget', 'health', 'cache'] as const;
+export type RedisFallbackKind = (typeof REDIS_FALLBACK_KINDS)[number];
+
+/** `role` label of `vixy_health_role`: who checks the nodes (see HealthShare). */
+export const HEALTH_ROLES = ['leader', 'follower', 'alone'] as const;
+export type HealthRoleLabel = (typeof HEALTH_ROLES)[number];
+
+/** `result` label of `vixy_cache_requests_total`. */
+export const CACHE_RESULTS = ['hit', 'miss'] as const;
+export type CacheResult = (typeof CACHE_RESULTS)[number];

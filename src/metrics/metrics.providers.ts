@@ -3,7 +3,14 @@ import {
   makeGaugeProvider,
   makeHistogramProvider,
 } from '@willsoto/nestjs-prometheus';
-import { UPSTREAM_ERROR_KINDS, WS_ATTEMPT_STATUSES, WS_DIRECTIONS } from './metrics.labels';
+import {
+  CACHE_RESULTS,
+  HEALTH_ROLES,
+  REDIS_FALLBACK_KINDS,
+  UPSTREAM_ERROR_KINDS,
+  WS_ATTEMPT_STATUSES,
+  WS_DIRECTIONS,
+} from './metrics.labels';
 
 // Every metric Vixy exposes. The names of the contract (DESIGN.md) come from the
 // Rust original's Grafana dashboard: never rename them, only add.
@@ -50,6 +57,12 @@ export const M = {
   wsSubscriptionsActive: 'vixy_ws_subscriptions_active',
   wsSubscriptions: 'vixy_ws_subscriptions_total',
   wsUpstreamNode: 'vixy_ws_upstream_node',
+  redisUp: 'vixy_redis_up',
+  redisFallbacks: 'vixy_redis_fallbacks_total',
+  healthRole: 'vixy_health_role',
+  cacheRequests: 'vixy_cache_requests_total',
+  cacheBytes: 'vixy_cache_bytes',
+  cacheFinalizedBlock: 'vixy_cache_finalized_block',
 } as const;
 
 export const metricProviders = [
@@ -163,5 +176,32 @@ export const metricProviders = [
     name: M.wsUpstreamNode,
     help: 'Client sessions currently served by each EL node',
     labelNames: ['node'],
+  }),
+  makeGaugeProvider({
+    name: M.redisUp,
+    help: '1 while Redis answers and replicas share state through it (0: alone, or not configured)',
+  }),
+  makeCounterProvider({
+    name: M.redisFallbacks,
+    help: `Times this replica did without Redis and used its own state (${REDIS_FALLBACK_KINDS.join(', ')})`,
+    labelNames: ['what'],
+  }),
+  makeGaugeProvider({
+    name: M.healthRole,
+    help: `1 for this replica's part in the health checks (${HEALTH_ROLES.join(', ')})`,
+    labelNames: ['role'],
+  }),
+  makeCounterProvider({
+    name: M.cacheRequests,
+    help: `Cacheable EL calls by method and result (${CACHE_RESULTS.join(', ')})`,
+    labelNames: ['method', 'result'],
+  }),
+  makeGaugeProvider({
+    name: M.cacheBytes,
+    help: 'Bytes of cached answers held in memory (keys and result texts)',
+  }),
+  makeGaugeProvider({
+    name: M.cacheFinalizedBlock,
+    help: 'Finalized block number the answer cache relies on (0 until a node reported one)',
   }),
 ];

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { type Config, InjectConfig } from '../config';
-import { UPSTREAM_ERROR_KINDS, LAYERS, WS_ATTEMPT_STATUSES, WS_DIRECTIONS } from './metrics.labels';
+import {
+  LAYERS,
+  REDIS_FALLBACK_KINDS,
+  UPSTREAM_ERROR_KINDS,
+  WS_ATTEMPT_STATUSES,
+  WS_DIRECTIONS,
+} from './metrics.labels';
 import { VixyMetrics } from './metrics.service';
 
 /**
@@ -46,5 +52,6 @@ export class MetricsSeeder {
     }
     for (const direction of WS_DIRECTIONS) metrics.wsMessages.inc({ direction }, 0);
     for (const status of WS_ATTEMPT_STATUSES) metrics.wsReconnectionAttempts.inc({ status }, 0);
+    for (const what of REDIS_FALLBACK_KINDS) metrics.redisFallbacks.inc({ what }, 0);
   }
 }

@@ -43,5 +43,11 @@ export class VixyMetrics {
     @InjectMetric(M.wsSubscriptionsActive) readonly wsSubscriptionsActive: Gauge,
     @InjectMetric(M.wsSubscriptions) readonly wsSubscriptions: Counter,
     @InjectMetric(M.wsUpstreamNode) readonly wsUpstreamNode: Gauge<'node'>,
+    @InjectMetric(M.redisUp) readonly redisUp: Gauge,
+    @InjectMetric(M.redisFallbacks) readonly redisFallbacks: Counter<'what'>,
+    @InjectMetric(M.healthRole) readonly healthRole: Gauge<'role'>,
+    @InjectMetric(M.cacheRequests) readonly cacheRequests: Counter<'method' | 'result'>,
+    @InjectMetric(M.cacheBytes) readonly cacheBytes: Gauge,
+    @InjectMetric(M.cacheFinalizedBlock) readonly cacheFinalizedBlock: Gauge,
   ) {}
 }
