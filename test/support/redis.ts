@@ -9,7 +9,9 @@ export { ensureRedisInstalled, redisServerBinary } from './redis-install';
 export interface RedisOptions {
   /** Default: a free port. */
   readonly port?: number;
-  /** More redis-server arguments, appended as given (e.g. `['--requirepass', 'pw']`). */
+  /** `--requirepass`: clients must authenticate (the url then carries it). */
+  readonly password?: string;
+  /** More redis-server arguments, appended as given. */
   readonly extraArgs?: readonly string[];
   /** Default 10 s. */
   readonly readyTimeoutMs?: number;
@@ -35,7 +37,8 @@ export class RedisServer {
     private readonly options: RedisOptions,
     proc: ManagedProcess,
   ) {
-    this.url = `redis://127.0.0.1:${port}`;
+    const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
+    this.url = `redis://${auth}127.0.0.1:${port}`;
     this.proc = proc;
   }
 
@@ -77,7 +80,7 @@ export class RedisServer {
       '--appendonly',
       'no',
     ];
-    // No working-directory files either: a dump on shutdown would need --save.
+    if (options.password !== undefined) args.push('--requirepass', options.password);
     args.push(...(options.extraArgs ?? []));
     const suffix = generation > 0 ? `#${generation}` : '';
     return spawnManaged(`redis:${port}${suffix}`, binary, args);
@@ -101,7 +104,7 @@ export class RedisServer {
 
   /** One command over a fresh connection (RESP), answered as text; for tests and readiness. */
   command(args: readonly string[], timeoutMs = 2000): Promise<string> {
-    return respCommand(this.port, args, timeoutMs);
+    return respCommand(this.port, args, timeoutMs, this.options.password);
   }
 
   /** SIGSTOP: connections stay open, nothing is answered (a hung Redis). */
@@ -144,11 +147,17 @@ export class RedisServer {
   }
 }
 
-/** Sends one RESP command and returns the first reply line's payload (`+PONG` -> `PONG`). */
-function respCommand(port: number, args: readonly string[], timeoutMs: number): Promise<string> {
+/** Sends one RESP command (after AUTH when a password is given) and returns its reply as text. */
+function respCommand(
+  port: number,
+  args: readonly string[],
+  timeoutMs: number,
+  password?: string,
+): Promise<string> {
+  const commands = password === undefined ? [args] : [['AUTH', password], args];
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
-    let reply = '';
+    let received = '';
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`redis:${port} did not answer ${args[0]} within ${timeoutMs} ms`));
@@ -161,35 +170,49 @@ function respCommand(port: number, args: readonly string[], timeoutMs: number): 
     };
     socket.once('error', (err) => done(err));
     socket.on('data', (chunk) => {
-      reply += chunk.toString('utf8');
-      const parsed = parseReply(reply);
-      if (parsed === undefined) return;
-      if (parsed instanceof Error) done(parsed);
-      else done(null, parsed);
+      received += chunk.toString('utf8');
+      const replies = parseReplies(received);
+      const failed = replies.find((r): r is Error => r instanceof Error);
+      if (failed !== undefined) done(failed);
+      else if (replies.length === commands.length)
+        done(null, replies[replies.length - 1] as string);
     });
-    const frame = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-    socket.write(frame);
+    socket.write(commands.map(frame).join(''));
   });
 }
 
-/** A simple or bulk reply (enough for PING, GET, SET, DEBUG...); undefined while incomplete. */
-function parseReply(text: string): string | Error | undefined {
-  const eol = text.indexOf('\r\n');
-  if (eol < 0) return undefined;
-  const head = text.slice(1, eol);
-  switch (text[0]) {
-    case '+':
-    case ':':
-      return head;
-    case '-':
-      return new Error(head);
-    case '$': {
+function frame(args: readonly string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+}
+
+/**
+ * The complete replies in `text`: simple and bulk strings, integers and errors (enough
+ * for PING, GET, SET, INFO, CLIENT LIST); an array reply reads as its header.
+ */
+function parseReplies(text: string): (string | Error)[] {
+  const replies: (string | Error)[] = [];
+  let rest = Buffer.from(text, 'utf8');
+  for (;;) {
+    const eol = rest.indexOf('\r\n');
+    if (eol < 0) return replies;
+    const head = rest.subarray(1, eol).toString('utf8');
+    const type = String.fromCharCode(rest[0]);
+    if (type === '$' && Number(head) >= 0) {
       const length = Number(head);
-      if (length < 0) return '';
-      const body = text.slice(eol + 2);
-      return Buffer.byteLength(body) >= length + 2 ? body.slice(0, length) : undefined;
+      if (rest.length < eol + 2 + length + 2) return replies;
+      replies.push(rest.subarray(eol + 2, eol + 2 + length).toString('utf8'));
+      rest = rest.subarray(eol + 2 + length + 2);
+      continue;
     }
-    default:
-      return text.slice(0, eol);
+    replies.push(
+      type === '-'
+        ? new Error(head)
+        : type === '$'
+          ? ''
+          : type === '*'
+            ? rest.subarray(0, eol).toString('utf8')
+            : head,
+    );
+    rest = rest.subarray(eol + 2);
   }
 }
