@@ -16,6 +16,8 @@ export interface ReplicaConfigOptions {
   readonly cache?: string;
   /** The body of `[global]`. */
   readonly global?: string;
+  /** The body of `[metrics]` (default `enabled = false`). */
+  readonly metrics?: string;
   /** `[[el.primary]]` names (default `geth-1`). */
   readonly el?: readonly string[];
 }
@@ -31,7 +33,7 @@ export function replicaConfig(url: string | undefined, o: ReplicaConfigOptions =
   const redis = url === undefined ? '' : `[redis]\nurl = "${url}"\n${o.redis ?? ''}\n`;
   const text = [
     `[global]\n${o.global ?? ''}\n`,
-    `[metrics]\nenabled = false\n`,
+    `[metrics]\n${o.metrics ?? 'enabled = false'}\n`,
     redis,
     `[cache]\n${o.cache ?? ''}\n`,
     el,
