@@ -13,6 +13,7 @@ import { HEALTH_SHARE_TIMING, HealthShare, type HealthShareTiming } from './heal
 
 const TIMING: HealthShareTiming = { leaseTtlMs: 1500, renewMs: 300, staleIntervals: 3 };
 const INTERVAL_MS = 200;
+const TIMEOUT_MS = 300;
 
 interface Member extends Replica {
   readonly share: HealthShare;
@@ -52,7 +53,7 @@ describe('HealthShare', () => {
   async function member(url: string | null = server.url, redis = ''): Promise<Member> {
     const config = replicaConfig(url ?? undefined, {
       redis,
-      global: `health_check_interval_ms = ${INTERVAL_MS}`,
+      global: `health_check_interval_ms = ${INTERVAL_MS}\nhealth_check_timeout_ms = ${TIMEOUT_MS}`,
     });
     const replica = await startReplica(config, {
       providers: [HealthShare, { provide: HEALTH_SHARE_TIMING, useValue: TIMING }],
@@ -147,8 +148,9 @@ describe('HealthShare', () => {
     await until('the result', () => follower.results.length === 1);
     const received = performance.now();
     expect(follower.share.shouldCheck('el', 'geth-1', received)).toBe(false);
-    // Never heard of: a grace of 3 intervals from becoming follower, then its own checks.
-    const stale = received + 3 * INTERVAL_MS + 1;
+    // Never heard of: a grace of 3 intervals and a timeout from becoming follower, then its own checks.
+    expect(follower.share.shouldCheck('el', 'geth-1', received + 3 * INTERVAL_MS)).toBe(false);
+    const stale = received + 3 * INTERVAL_MS + TIMEOUT_MS + 1;
     expect(follower.share.shouldCheck('el', 'geth-1', stale)).toBe(true);
     expect(follower.share.shouldCheck('cl', 'cl-1', stale)).toBe(true);
     expect(follower.share.shouldCheck('el', 'geth-1', stale)).toBe(true);

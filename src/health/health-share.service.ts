@@ -30,7 +30,7 @@ export interface HealthShareTiming {
   readonly leaseTtlMs: number;
   /** How often the lease is claimed (followers) or renewed (the leader). */
   readonly renewMs: number;
-  /** A follower checks a node itself after this many check intervals without a result. */
+  /** A follower checks a node itself after this many check intervals (plus the check timeout) without a result. */
   readonly staleIntervals: number;
 }
 
@@ -55,7 +55,8 @@ export type ResultListener = (check: ReceivedCheck) => void;
  * renewed every second) and is the `leader`: it checks every node and `publish()`es
  * each result (a hash of last results and a pub/sub channel). The others are
  * `follower`s: they receive the results (`onResult`) and apply them, and check a node
- * themselves (`shouldCheck`) when no result for it came within 3 check intervals.
+ * themselves (`shouldCheck`) when no result for it came within 3 check intervals plus
+ * the check timeout.
  * Without Redis, with `share_health = false`, or while Redis is down, the replica is
  * `alone` and checks everything itself. Passive failures stay each replica's own.
  */
@@ -122,7 +123,8 @@ export class HealthShare implements OnApplicationBootstrap, BeforeApplicationShu
   /**
    * Whether this replica should check `node` itself now: always as leader or alone;
    * as follower only when no shared result for it came within `staleIntervals` check
-   * intervals (counted from becoming follower for a node never heard of).
+   * intervals plus `health_check_timeout_ms` (counted from becoming follower for a node
+   * never heard of).
    */
   shouldCheck(layer: Layer, node: string, now: number = performance.now()): boolean {
     if (this.current !== 'follower') return true;
@@ -258,8 +260,11 @@ export class HealthShare implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
+  /** A node's results are overdue after a few intervals plus one check's timeout (a hung node's check takes that long). */
   private staleMs(): number {
-    return this.timing.staleIntervals * this.store.current.global.health_check_interval_ms;
+    const { health_check_interval_ms: interval, health_check_timeout_ms: timeout } =
+      this.store.current.global;
+    return this.timing.staleIntervals * interval + timeout;
   }
 
   private showRole(): void {
