@@ -4,8 +4,9 @@ import { type Config, ConfigModule, type ConfigSource } from './config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProxyModule } from './proxy/proxy.module';
+import { RedisModule } from './redis/redis.module';
 
-/** config -> metrics -> health -> proxy: data flows one way. */
+/** config -> metrics -> redis -> health -> proxy: data flows one way. */
 @Module({})
 export class AppModule {
   /** `extraImports`: your own modules, e.g. one providing CUSTOM_EL_ROUTING_STRATEGY. */
@@ -19,6 +20,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, source),
         MetricsModule.forRoot(config),
+        RedisModule,
         HealthModule,
         ProxyModule,
         AdminModule.forRoot(config),

@@ -23,8 +23,8 @@ export type ReloadResult =
     }
   | { readonly ok: false; readonly error: string };
 
-/** Sections bound at start-up (listeners, the admin API): a reload keeps them. */
-const RESTART_ONLY = ['server', 'metrics', 'admin'] as const;
+/** Sections bound at start-up (listeners, the admin API, the Redis client): a reload keeps them. */
+const RESTART_ONLY = ['server', 'metrics', 'admin', 'redis'] as const;
 
 /**
  * The current configuration. Starts as the config main.ts validated; `reload()`
@@ -68,6 +68,7 @@ export class ConfigStore {
       server: previous.server,
       metrics: previous.metrics,
       admin: previous.admin,
+      redis: previous.redis,
     });
     const changes = describeChanges(previous, next);
     for (const section of ignored) {
@@ -91,7 +92,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 /** Human-readable differences between two configs (no URLs: they may hold secrets). */
 export function describeChanges(previous: Config, next: Config): string[] {
   const changes: string[] = [];
-  for (const section of ['global', 'proxy', 'websocket'] as const) {
+  for (const section of ['global', 'proxy', 'websocket', 'cache'] as const) {
     const a = previous[section] as Record<string, unknown>;
     const b = next[section] as Record<string, unknown>;
     for (const key of Object.keys(b)) {

@@ -208,6 +208,53 @@ url = "http://localhost:6052"
     ]);
   });
 
+  it('has no Redis and no cache by default', () => {
+    const config = parseConfig(MINIMAL, 'test.toml');
+    expect(config.redis).toEqual({
+      key_prefix: 'vixy:',
+      share_health: true,
+      command_timeout_ms: 5,
+    });
+    expect(config.redis.url).toBeUndefined();
+    expect(config.cache).toEqual({
+      enabled: false,
+      max_bytes: 64 * 1024 * 1024,
+      redis_ttl_s: 86400,
+    });
+  });
+
+  it('accepts redis:// and rediss:// URLs and validates [redis] and [cache]', () => {
+    const redis = (body: string) => `[redis]\n${body}\n${MINIMAL}`;
+    expect(parseConfig(redis('url = "redis://:pw@10.0.0.1:6379/2"'), 't').redis.url).toBe(
+      'redis://:pw@10.0.0.1:6379/2',
+    );
+    expect(parseConfig(redis('url = "rediss://user:pw@redis.example"'), 't').redis.url).toBe(
+      'rediss://user:pw@redis.example',
+    );
+    expect(issuesOf(redis('url = "http://redis.example:6379"'))).toEqual([
+      'redis.url: must be a redis:// or rediss:// URL',
+    ]);
+    expect(issuesOf(redis('url = "redis://"'))).toEqual([
+      'redis.url: must be a redis:// or rediss:// URL',
+    ]);
+    expect(
+      issuesOf(redis('share_health = "yes"\ncommand_timeout_ms = 0\nkey_prefx = "x"')),
+    ).toEqual([
+      'redis.key_prefx: unknown key in [redis]',
+      'redis.share_health: must be true or false',
+      'redis.command_timeout_ms: must be a positive integer',
+    ]);
+    expect(issuesOf(`[cache]\nenabled = 1\nmax_bytes = -1\n${MINIMAL}`)).toEqual([
+      'cache.enabled: must be true or false',
+      'cache.max_bytes: must be a positive integer',
+    ]);
+  });
+
+  it('never shows the Redis password in an error message', () => {
+    const text = `[redis]\nurl = "http://:hunter2@redis.example"\n${MINIMAL}`;
+    expect(issuesOf(text).join('\n')).not.toMatch(/hunter2/);
+  });
+
   it('never puts a URL (and its secrets) in an error message', () => {
     const text = MINIMAL.replace(
       'ws_url = "ws://localhost:8546"',

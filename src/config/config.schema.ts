@@ -23,6 +23,7 @@ const POSITIVE = { message: 'must be a positive integer' };
 const NON_NEGATIVE = { message: 'must be a non-negative integer' };
 const HTTP_URL = 'must be an http:// or https:// URL';
 const WS_URL = 'must be a ws:// or wss:// URL';
+const REDIS_URL = 'must be a redis:// or rediss:// URL';
 
 export const ROUTING_STRATEGIES = ['first_healthy', 'round_robin', 'latency'] as const;
 export type RoutingStrategyName = (typeof ROUTING_STRATEGIES)[number];
@@ -115,6 +116,32 @@ export class AdminConfig {
   token?: string;
 }
 
+/**
+ * Shared state of several replicas (budgets, health checks, cached answers) through
+ * one Redis. Without `url` each replica works alone. Restart-only: a reload keeps it.
+ */
+export class RedisConfig {
+  /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. */
+  @IsOptional() @IsUrlWithScheme(['redis:', 'rediss:'], REDIS_URL) url?: string;
+  /** Prefix of every key and channel, so that several fleets can share one Redis. */
+  @IsString({ message: 'must be a string' })
+  @MaxLength(64, { message: 'must be at most 64 characters' })
+  key_prefix = 'vixy:';
+  /** One replica checks the nodes and publishes the results; false: each checks alone. */
+  @IsBoolean({ message: 'must be true or false' }) share_health = true;
+  /** Longest wait for Redis on a client's request (cached answers); a miss after that. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) command_timeout_ms = 5;
+}
+
+/** Answers that can never change (immutable blocks, finalized data), kept in memory. */
+export class CacheConfig {
+  @IsBoolean({ message: 'must be true or false' }) enabled = false;
+  /** Memory for cached answers (keys and result texts); least recently used go first. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) max_bytes = 64 * 1024 * 1024;
+  /** With [redis]: how long an answer stays in Redis (the shared tier), in seconds. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) redis_ttl_s = 86400;
+}
+
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const NODE_NAME_MESSAGE =
   'must start with a letter or digit and contain only letters, digits, ".", "_", ":" and "-"';
@@ -159,6 +186,8 @@ export class VixyConfig {
   @ValidateNested() @Type(() => ProxyConfig) proxy = new ProxyConfig();
   @ValidateNested() @Type(() => WebSocketConfig) websocket = new WebSocketConfig();
   @ValidateNested() @Type(() => AdminConfig) admin = new AdminConfig();
+  @ValidateNested() @Type(() => RedisConfig) redis = new RedisConfig();
+  @ValidateNested() @Type(() => CacheConfig) cache = new CacheConfig();
   @ValidateNested() @Type(() => ElConfig) el = new ElConfig();
 
   @IsArray({ message: 'must be an array of tables ([[cl]])' })

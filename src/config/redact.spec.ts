@@ -14,6 +14,10 @@ describe('redactUrl', () => {
     ['wss://eth.example/ws/abcdefghijklmnopqrstuvwxyz', 'wss://eth.example/ws/***'],
     ['https://x.quiknode.pro/a1b2c3d4e5f6a7b8c9/', 'https://x.quiknode.pro/***/'],
     ['http://h:1/?apikey=abc&network=main', 'http://h:1/?apikey=***&network=***'],
+    ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'],
+    ['redis://:hunter2@redis.internal:6379/2', 'redis://***@redis.internal:6379/2'],
+    ['rediss://vixy:hunter2@redis.example:6380', 'rediss://***@redis.example:6380'],
+    ['redis://redis.internal?password=hunter2', 'redis://redis.internal?password=***'],
   ])('%s -> %s', (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

@@ -45,3 +45,19 @@ export type ClEventCloseReason = (typeof CL_EVENT_CLOSE_REASONS)[number];
 
 /** `topic` values of `vixy_cl_events_filled_total` (and the first of `vixy_cl_events_total`). */
 export const CL_EVENT_FILLED_TOPICS = ['block', 'head', 'finalized_checkpoint'] as const;
+/**
+ * `what` label of `vixy_redis_fallbacks_total`: what did without Redis. `budget`: a
+ * node's budget moved from the fleet's to this replica's own; `health`: this replica
+ * started checking nodes itself instead of taking the shared results; `cache`: a
+ * cached-answer lookup or store in Redis failed, timed out or was skipped.
+ */
+export const REDIS_FALLBACK_KINDS = ['budget', 'health', 'cache'] as const;
+export type RedisFallbackKind = (typeof REDIS_FALLBACK_KINDS)[number];
+
+/** `role` label of `vixy_health_role`: who checks the nodes (see HealthShare). */
+export const HEALTH_ROLES = ['leader', 'follower', 'alone'] as const;
+export type HealthRoleLabel = (typeof HEALTH_ROLES)[number];
+
+/** `result` label of `vixy_cache_requests_total`. */
+export const CACHE_RESULTS = ['hit', 'miss'] as const;
+export type CacheResult = (typeof CACHE_RESULTS)[number];

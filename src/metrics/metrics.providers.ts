@@ -7,6 +7,9 @@ import {
   CL_EVENT_CLOSE_REASONS,
   CL_EVENT_MOVE_REASONS,
   CL_EVENT_REJECT_REASONS,
+  CACHE_RESULTS,
+  HEALTH_ROLES,
+  REDIS_FALLBACK_KINDS,
   UPSTREAM_ERROR_KINDS,
   WS_ATTEMPT_STATUSES,
   WS_DIRECTIONS,
@@ -65,6 +68,12 @@ export const M = {
   clEventStreamsRejected: 'vixy_cl_event_streams_rejected_total',
   clEventStreamsClosed: 'vixy_cl_event_streams_closed_total',
   clEventUpstreamNode: 'vixy_cl_event_upstream_node',
+  redisUp: 'vixy_redis_up',
+  redisFallbacks: 'vixy_redis_fallbacks_total',
+  healthRole: 'vixy_health_role',
+  cacheRequests: 'vixy_cache_requests_total',
+  cacheBytes: 'vixy_cache_bytes',
+  cacheFinalizedBlock: 'vixy_cache_finalized_block',
 } as const;
 
 export const metricProviders = [
@@ -216,5 +225,32 @@ export const metricProviders = [
     name: M.clEventUpstreamNode,
     help: '1 for the CL node serving event streams, 0 for the others',
     labelNames: ['node'],
+  }),
+  makeGaugeProvider({
+    name: M.redisUp,
+    help: '1 while Redis answers and replicas share state through it (0: alone, or not configured)',
+  }),
+  makeCounterProvider({
+    name: M.redisFallbacks,
+    help: `Times this replica did without Redis and used its own state (${REDIS_FALLBACK_KINDS.join(', ')})`,
+    labelNames: ['what'],
+  }),
+  makeGaugeProvider({
+    name: M.healthRole,
+    help: `1 for this replica's part in the health checks (${HEALTH_ROLES.join(', ')})`,
+    labelNames: ['role'],
+  }),
+  makeCounterProvider({
+    name: M.cacheRequests,
+    help: `Cacheable EL calls by method and result (${CACHE_RESULTS.join(', ')})`,
+    labelNames: ['method', 'result'],
+  }),
+  makeGaugeProvider({
+    name: M.cacheBytes,
+    help: 'Bytes of cached answers held in memory (keys and result texts)',
+  }),
+  makeGaugeProvider({
+    name: M.cacheFinalizedBlock,
+    help: 'Finalized block number the answer cache relies on (0 until a node reported one)',
   }),
 ];

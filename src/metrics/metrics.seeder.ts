@@ -5,8 +5,9 @@ import {
   CL_EVENT_FILLED_TOPICS,
   CL_EVENT_MOVE_REASONS,
   CL_EVENT_REJECT_REASONS,
-  UPSTREAM_ERROR_KINDS,
   LAYERS,
+  REDIS_FALLBACK_KINDS,
+  UPSTREAM_ERROR_KINDS,
   WS_ATTEMPT_STATUSES,
   WS_DIRECTIONS,
 } from './metrics.labels';
@@ -63,5 +64,6 @@ export class MetricsSeeder {
       metrics.clEvents.inc({ topic }, 0);
       metrics.clEventsFilled.inc({ topic }, 0);
     }
+    for (const what of REDIS_FALLBACK_KINDS) metrics.redisFallbacks.inc({ what }, 0);
   }
 }

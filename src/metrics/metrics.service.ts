@@ -51,5 +51,11 @@ export class VixyMetrics {
     @InjectMetric(M.clEventStreamsRejected) readonly clEventStreamsRejected: Counter<'reason'>,
     @InjectMetric(M.clEventStreamsClosed) readonly clEventStreamsClosed: Counter<'reason'>,
     @InjectMetric(M.clEventUpstreamNode) readonly clEventUpstreamNode: Gauge<'node'>,
+    @InjectMetric(M.redisUp) readonly redisUp: Gauge,
+    @InjectMetric(M.redisFallbacks) readonly redisFallbacks: Counter<'what'>,
+    @InjectMetric(M.healthRole) readonly healthRole: Gauge<'role'>,
+    @InjectMetric(M.cacheRequests) readonly cacheRequests: Counter<'method' | 'result'>,
+    @InjectMetric(M.cacheBytes) readonly cacheBytes: Gauge,
+    @InjectMetric(M.cacheFinalizedBlock) readonly cacheFinalizedBlock: Gauge,
   ) {}
 }

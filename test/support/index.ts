@@ -1,4 +1,4 @@
-/** The real-node test harness: anvil (EL), Lodestar (CL) and Vixy as child processes. */
+/** The real-node test harness: anvil (EL), Lodestar (CL), redis-server and Vixy as child processes. */
 export * from './anvil';
 export * from './http';
 export * from './json-rpc';
@@ -6,6 +6,7 @@ export * from './log-match';
 export * from './lodestar';
 export * from './ports';
 export * from './processes';
+export * from './redis';
 export * from './tempdirs';
 export * from './vixy';
 export * from './wait';
