@@ -27,3 +27,23 @@ export type WsDirection = (typeof WS_DIRECTIONS)[number];
 /** `status` label of `vixy_ws_reconnection_attempts_total`. */
 export const WS_ATTEMPT_STATUSES = ['success', 'failure'] as const;
 export type WsAttemptStatus = (typeof WS_ATTEMPT_STATUSES)[number];
+
+/**
+ * `route` label of `vixy_http_responses_total`: the client-facing route an answer was
+ * for. `el`: POST /el; `el_ws`: the /el/ws upgrade (101 when accepted); `cl`: /cl/*
+ * except `cl_events` (/cl/eth/v1/events); `status`, `health` (/health, /health/ready),
+ * `metrics`, `admin`, `docs` (/docs, /docs-json); `other`: anything else (404s...).
+ */
+export const CLIENT_ROUTES = [
+  'el',
+  'el_ws',
+  'cl',
+  'cl_events',
+  'status',
+  'health',
+  'metrics',
+  'admin',
+  'docs',
+  'other',
+] as const;
+export type ClientRoute = (typeof CLIENT_ROUTES)[number];

@@ -3,7 +3,12 @@ import {
   makeGaugeProvider,
   makeHistogramProvider,
 } from '@willsoto/nestjs-prometheus';
-import { UPSTREAM_ERROR_KINDS, WS_ATTEMPT_STATUSES, WS_DIRECTIONS } from './metrics.labels';
+import {
+  CLIENT_ROUTES,
+  UPSTREAM_ERROR_KINDS,
+  WS_ATTEMPT_STATUSES,
+  WS_DIRECTIONS,
+} from './metrics.labels';
 
 // Every metric Vixy exposes. The names of the contract (DESIGN.md) come from the
 // Rust original's Grafana dashboard: never rename them, only add.
@@ -50,6 +55,8 @@ export const M = {
   wsSubscriptionsActive: 'vixy_ws_subscriptions_active',
   wsSubscriptions: 'vixy_ws_subscriptions_total',
   wsUpstreamNode: 'vixy_ws_upstream_node',
+  buildInfo: 'vixy_build_info',
+  httpResponses: 'vixy_http_responses_total',
 } as const;
 
 export const metricProviders = [
@@ -163,5 +170,15 @@ export const metricProviders = [
     name: M.wsUpstreamNode,
     help: 'Client sessions currently served by each EL node',
     labelNames: ['node'],
+  }),
+  makeGaugeProvider({
+    name: M.buildInfo,
+    help: 'Always 1: the version of Vixy and of Node.js this process runs',
+    labelNames: ['version', 'node_version'],
+  }),
+  makeCounterProvider({
+    name: M.httpResponses,
+    help: `Answers to clients by route (${CLIENT_ROUTES.join(', ')}) and HTTP status`,
+    labelNames: ['route', 'status'],
   }),
 ];

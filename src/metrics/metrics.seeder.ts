@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type Config, InjectConfig } from '../config';
+import { VIXY_VERSION } from '../version';
 import { UPSTREAM_ERROR_KINDS, LAYERS, WS_ATTEMPT_STATUSES, WS_DIRECTIONS } from './metrics.labels';
 import { VixyMetrics } from './metrics.service';
 
@@ -46,5 +47,6 @@ export class MetricsSeeder {
     }
     for (const direction of WS_DIRECTIONS) metrics.wsMessages.inc({ direction }, 0);
     for (const status of WS_ATTEMPT_STATUSES) metrics.wsReconnectionAttempts.inc({ status }, 0);
+    metrics.buildInfo.set({ version: VIXY_VERSION, node_version: process.version }, 1);
   }
 }

@@ -43,5 +43,7 @@ export class VixyMetrics {
     @InjectMetric(M.wsSubscriptionsActive) readonly wsSubscriptionsActive: Gauge,
     @InjectMetric(M.wsSubscriptions) readonly wsSubscriptions: Counter,
     @InjectMetric(M.wsUpstreamNode) readonly wsUpstreamNode: Gauge<'node'>,
+    @InjectMetric(M.buildInfo) readonly buildInfo: Gauge<'version' | 'node_version'>,
+    @InjectMetric(M.httpResponses) readonly httpResponses: Counter<'route' | 'status'>,
   ) {}
 }

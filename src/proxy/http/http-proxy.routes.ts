@@ -2,6 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse } from 'node:htt
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { RequestGate } from '../../gate/request-gate.service';
 import { ClProxy } from './cl-proxy.service';
 import { ElHttpHandler } from './el-http.handler';
 
@@ -35,6 +36,7 @@ export class HttpProxyRoutes implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly el: ElHttpHandler,
     private readonly cl: ClProxy,
+    private readonly gate: RequestGate,
   ) {}
 
   onModuleInit(): void {
@@ -58,7 +60,7 @@ export class HttpProxyRoutes implements OnModuleInit {
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (req.method === 'POST' && (req.url === '/el' || req.url === '/el/')) {
-        this.el.handle(req, res);
+        this.gate.el(req, res, this.el); // absent EL layer, VIXY_REQUEST_HOOK, then this.el
         return;
       }
       for (const listener of others) listener.call(server, req, res);
