@@ -74,10 +74,28 @@ export class RequestGate implements OnModuleInit {
       handler.handle(req, res);
       return;
     }
-    this.decide(hook, req, 'el', (verdict) => {
+    // The hot path: a synchronous answer costs no closure and no promise.
+    let result: VixyHookResult | Promise<VixyHookResult>;
+    try {
+      result = hook.check(req, 'el');
+    } catch (err) {
+      refuseEl(res, this.failed('el', err));
+      return;
+    }
+    if (!isPromise(result)) {
+      const verdict = verdictOf(result);
       if (verdict === null) handler.handle(req, res);
       else refuseEl(res, verdict);
-    });
+      return;
+    }
+    result.then(
+      (r) => {
+        const verdict = verdictOf(r);
+        if (verdict === null) handler.handle(req, res);
+        else refuseEl(res, verdict);
+      },
+      (err: unknown) => refuseEl(res, this.failed('el', err)),
+    );
   }
 
   /** The /el/ws upgrade request: `done(null)` accepts it, `done(refusal)` refuses it. */
