@@ -12,7 +12,9 @@ const ESM_PACKAGES = [
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/test'],
+  roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/examples/company-gateway/test'],
+  // The example imports the package by name, as a company's code does: here, from source.
+  moduleNameMapper: { '^vixy$': '<rootDir>/src/index.ts' },
   testRegex: '.*\\.spec\\.ts$',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

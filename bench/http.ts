@@ -1,17 +1,18 @@
 // Benchmark of POST /el (DESIGN.md, performance targets): figures, not a test.
 // wrk POSTs eth_blockNumber to anvil directly, through the Node floor proxy
-// (bench/floor-proxy.ts), through Vixy (dist/main.js, LOG_LEVEL=warn) and through
+// (bench/floor-proxy.ts), through Vixy (dist/main.js, LOG_LEVEL=warn), through Vixy with a
+// VIXY_REQUEST_HOOK checking an API key (bench/hooked-vixy.ts, the built package) and through
 // nginx when it is installed; load generator, proxies and anvil run as separate
 // processes. Rounds are interleaved so that the machine's other load spreads over
 // every contender; the median round of each is reported.
 //
 //   npx ts-node bench/http.ts          (after `npm run build`)
-//   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 BENCH_THREADS=2
+//   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 BENCH_THREADS=2 BENCH_HOOK=0
 import { join } from 'node:path';
 import { AnvilNode } from '../test/support/anvil';
 import { freePort } from '../test/support/ports';
 import { type ManagedProcess, spawnManaged } from '../test/support/processes';
-import { VixyProcess } from '../test/support/vixy';
+import { renderConfig, VixyProcess, writeConfigFile } from '../test/support/vixy';
 import { waitFor } from '../test/support/wait';
 import { startNginx } from './nginx';
 import { probe } from './probe';
@@ -23,6 +24,9 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+/** BENCH_HOOK=0 leaves out "Vixy + hook" (Vixy with a VIXY_REQUEST_HOOK checking an API key). */
+const WITH_HOOK = process.env.BENCH_HOOK !== '0';
+const HOOK_HEADERS = { 'x-api-key': 'bench-api-key-0123456789' };
 const INSTALL_HINT = 'apt-get update && apt-get install -y --no-install-recommends nginx wrk';
 
 interface Contender {
@@ -88,13 +92,18 @@ async function startContenders(stoppers: (() => Promise<unknown>)[]): Promise<Co
   stoppers.push(() => floor.proc.stop());
   contenders.push({ name: 'Node floor', url: floor.url, pid: floor.proc.pid, results: [] });
 
-  const vixy = await VixyProcess.start({
-    config: { el: { primary: [anvil] }, cl: [{ url: `http://127.0.0.1:${await freePort()}` }] },
-    env: { LOG_LEVEL: 'warn' },
-  });
+  // EL only: no [[cl]] node to check.
+  const config = { el: { primary: [anvil] }, cl: [] };
+  const vixy = await VixyProcess.start({ config, env: { LOG_LEVEL: 'warn' } });
   stoppers.push(() => vixy.stop());
   await waitFor('Vixy to route to anvil', () => probe(vixy.url('/el')), { timeoutMs: 10_000 });
   contenders.push({ name: 'Vixy', url: vixy.url('/el'), pid: vixy.pid, results: [] });
+
+  if (WITH_HOOK) {
+    const hooked = await startHookedVixy(renderConfig(config));
+    stoppers.push(() => hooked.proc.stop());
+    contenders.push({ name: 'Vixy + hook', url: hooked.url, pid: hooked.proc.pid, results: [] });
+  }
 
   const nginx = await findExecutable('nginx');
   if (nginx === undefined) {
@@ -105,6 +114,26 @@ async function startContenders(stoppers: (() => Promise<unknown>)[]): Promise<Co
     contenders.push({ name: 'nginx', url: n.url, pid: n.proc.pid, results: [] });
   }
   return contenders;
+}
+
+/** The built package with an API-key VIXY_REQUEST_HOOK (bench/hooked-vixy.ts). */
+async function startHookedVixy(toml: string): Promise<{ url: string; proc: ManagedProcess }> {
+  const port = await freePort();
+  const configPath = writeConfigFile(
+    toml.replace(/^\[server\][^[]*/m, '') + `\n[server]\nlisten = "127.0.0.1:${port}"\n`,
+  );
+  const args = ['-r', 'ts-node/register/transpile-only', join(__dirname, 'hooked-vixy.ts')];
+  const proc = spawnManaged(`vixy+hook:${port}`, process.execPath, [...args, configPath], {
+    cwd: join(__dirname, '..'),
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
+  const url = `http://127.0.0.1:${port}/el`;
+  await waitFor('Vixy with a hook to route to anvil', () => probe(url, HOOK_HEADERS), {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    abortIf: () => (proc.running ? undefined : proc.describe()),
+  });
+  return { url, proc };
 }
 
 async function startFloor(upstream: string): Promise<{ url: string; proc: ManagedProcess }> {
@@ -159,6 +188,16 @@ function report(contenders: readonly Contender[]): void {
       );
     }
   }
+  const hooked = get('Vixy + hook');
+  if (hooked !== undefined) {
+    process.stdout.write(
+      `\nVixy + hook req/s: ${(hooked.requestsPerSecond / vixy.requestsPerSecond).toFixed(2)}x Vixy's`,
+    );
+    if (hooked.cpuUsPerRequest !== undefined && vixy.cpuUsPerRequest !== undefined) {
+      const extra = hooked.cpuUsPerRequest - vixy.cpuUsPerRequest;
+      process.stdout.write(`, CPU per request ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} us`);
+    }
+  }
   const floor = get('Node floor');
   if (floor?.cpuUsPerRequest !== undefined && vixy.cpuUsPerRequest !== undefined) {
     process.stdout.write(
@@ -184,6 +223,15 @@ function reportRoundRatios(contenders: readonly Contender[]): void {
   const med = sorted[Math.floor(sorted.length / 2)];
   process.stdout.write(
     `Vixy/floor req/s round by round: ${ratios.map((r) => r.toFixed(2)).join(' ')} (median ${med.toFixed(2)})\n`,
+  );
+  const hooked = contenders.find((c) => c.name === 'Vixy + hook');
+  if (hooked === undefined) return;
+  const hookRatios = hooked.results.map(
+    (h, i) => h.requestsPerSecond / vixy.results[i].requestsPerSecond,
+  );
+  const sortedHook = [...hookRatios].sort((a, b) => a - b);
+  process.stdout.write(
+    `(Vixy + hook)/Vixy req/s round by round: ${hookRatios.map((r) => r.toFixed(2)).join(' ')} (median ${sortedHook[Math.floor(sortedHook.length / 2)].toFixed(2)})\n`,
   );
 }
 

@@ -52,8 +52,19 @@ Feature: Command line, configuration errors and shutdown
       """
     When I start vixy with that config
     Then it exits with code 2
-    And stderr names the config file and says "el.primary: needs at least one [[el.primary]] node"
-    And stderr names the config file and says "cl: needs at least one [[cl]] node"
+    And stderr names the config file and says "no nodes: configure [[el.primary]] nodes (execution layer), [[cl]] nodes (consensus layer), or both"
+
+  Scenario: backups without a primary
+    Given the config file:
+      """
+      [[el.backup]]
+      name = "provider-1"
+      http_url = "http://127.0.0.1:8545"
+      ws_url = "ws://127.0.0.1:8546"
+      """
+    When I start vixy with that config
+    Then it exits with code 2
+    And stderr names the config file and says "el.primary: needs at least one [[el.primary]] node when [[el.backup]] nodes are configured (backups serve only while no primary is healthy)"
 
   Scenario: a TOML syntax error gives line and column
     Given the config file:

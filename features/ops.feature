@@ -37,6 +37,24 @@ Feature: Operations on a running devnet: drain, reload, graceful shutdown
     Then the 5 calls in flight were answered with a result
     And Vixy exits with code 0 within 10 seconds
 
+  Scenario: SIGTERM under load with a shutdown delay loses no request and exits right after the drain
+    Given 1 primary EL node
+    And Vixy is running in front of them with shutdown_delay_ms 2000 and shutdown_grace_ms 30000
+    When 8 clients keep calling eth_chainId through /el until 1 second after readiness turns 503
+    And Vixy gets SIGTERM after the clients have run for 1 second
+    Then every call of the clients was answered with a result, also those sent after SIGTERM
+    And Vixy exits with code 0 after its shutdown delay of 2000 ms and within 12 seconds of SIGTERM
+
+  Scenario: requests in flight at SIGTERM finish, and their kept-alive connections do not hold the exit
+    Given 1 primary EL node
+    And Vixy is running in front of them with shutdown_delay_ms 0 and shutdown_grace_ms 30000
+    When EL node "el-primary-1" is frozen
+    And 5 eth_chainId calls are in flight through /el
+    And Vixy gets SIGTERM
+    And EL node "el-primary-1" is thawed after 1 second
+    Then the 5 calls in flight were answered with a result
+    And Vixy exits with code 0 after its shutdown delay of 0 ms and within 10 seconds of SIGTERM
+
   Scenario: at debug level every proxied call is logged with a request id
     Given 1 primary EL node
     And Vixy is running in front of them with LOG_LEVEL debug

@@ -33,18 +33,22 @@ async function choosePort(): Promise<number> {
   return port;
 }
 
-/** Nest's start-up chatter, left out of the demo's output (it stays in Vixy's own logs). */
-const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
-
-/** Vixy's JSON log lines, made readable; undefined for a line not worth showing. */
+/** Vixy's JSON log lines (pino: level, time, pid, context, fields, msg), made readable. */
 function formatLog(line: string): string | undefined {
   try {
-    const entry = JSON.parse(line) as { level?: string; context?: string; message?: unknown };
-    if (entry.message === undefined) return line;
-    if (entry.context !== undefined && QUIET_CONTEXTS.has(entry.context)) return undefined;
-    const message =
-      typeof entry.message === 'string' ? entry.message : JSON.stringify(entry.message);
-    return `${entry.level ?? ''} ${entry.context ? `${entry.context}: ` : ''}${message}`;
+    const {
+      level,
+      time: _time,
+      pid: _pid,
+      context,
+      msg,
+      ...fields
+    } = JSON.parse(line) as Record<string, unknown>;
+    if (msg === undefined) return line;
+    const facts = Object.entries(fields).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+    return [String(level ?? ''), context ? `${String(context)}:` : '', String(msg), ...facts]
+      .filter((part) => part !== '')
+      .join(' ');
   } catch {
     return line;
   }

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { type Config, ConfigModule, type ConfigSource } from './config';
+import { GateModule } from './gate/gate.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProxyModule } from './proxy/proxy.module';
@@ -21,6 +22,7 @@ export class AppModule {
         ConfigModule.forRoot(config, source),
         MetricsModule.forRoot(config),
         RedisModule,
+        GateModule,
         HealthModule,
         ProxyModule,
         AdminModule.forRoot(config),

@@ -12,6 +12,7 @@ import {
   ApiBearerAuth,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
@@ -35,6 +36,7 @@ export class AdminController {
   ) {}
 
   @Get('nodes')
+  @ApiOperation({ summary: 'Every EL and CL node with its full state (URLs redacted)' })
   @ApiOkResponse({ type: AdminNodesDto, description: 'every node with its full state' })
   nodes(): AdminNodesDto {
     return { el: this.registry.el().map(toAdminNode), cl: this.registry.cl().map(toAdminNode) };
@@ -46,6 +48,12 @@ export class AdminController {
    */
   @Post('nodes/:name/drain')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Take the node(s) of that name out of rotation until enabled',
+    description:
+      'New requests go elsewhere and WebSocket sessions on the node move to another one. ' +
+      'Survives health checks. A name used by an EL and a CL node drains both.',
+  })
   @ApiOkResponse({ type: DrainResultDto })
   @ApiNotFoundResponse({ description: 'no node of that name' })
   drain(@Param('name') name: string): DrainResultDto {
@@ -54,6 +62,7 @@ export class AdminController {
 
   @Post('nodes/:name/enable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Put drained node(s) of that name back in rotation' })
   @ApiOkResponse({ type: DrainResultDto })
   @ApiNotFoundResponse({ description: 'no node of that name' })
   enable(@Param('name') name: string): DrainResultDto {
@@ -63,6 +72,11 @@ export class AdminController {
   /** Re-reads the config file, as SIGHUP does: applied when valid, refused (422) otherwise. */
   @Post('reload')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Re-read the config file, as SIGHUP does',
+    description:
+      'Applied when valid (the changes are listed); an invalid file changes nothing (422).',
+  })
   @ApiOkResponse({ type: ReloadResultDto, description: 'the new config is applied' })
   @ApiUnprocessableEntityResponse({ description: 'the file is invalid; nothing changed' })
   reload(): ReloadResultDto {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfigFile, parseConfig } from './config.loader';
+import { configuredLayers } from './layers';
 
 const MINIMAL = `
 [[el.primary]]
@@ -46,6 +47,7 @@ describe('parseConfig', () => {
     expect(config.proxy.deny_methods).toEqual(['admin_', 'personal_', 'miner_']);
     expect(config.el.backup).toEqual([]);
     expect(config.admin.token).toBeUndefined();
+    expect(config.admin.docs).toBe(true);
   });
 
   it('accepts the shipped config.example.toml with every key', () => {
@@ -94,10 +96,80 @@ url = "not a url"
     ]);
   });
 
-  it('requires at least one primary EL node and one CL node', () => {
+  it('requires at least one layer', () => {
     expect(issuesOf('')).toEqual([
-      'el.primary: needs at least one [[el.primary]] node',
-      'cl: needs at least one [[cl]] node',
+      ': no nodes: configure [[el.primary]] nodes (execution layer), [[cl]] nodes (consensus layer), or both',
+    ]);
+    expect(issuesOf('[el]\nprimary = []\n')).toHaveLength(1);
+  });
+
+  it('accepts an EL-only config (no [[cl]])', () => {
+    const config = parseConfig(MINIMAL.split('[[cl]]')[0], 'test.toml');
+    expect(config.el.primary).toHaveLength(1);
+    expect(config.cl).toEqual([]);
+    expect(configuredLayers(config)).toEqual({ el: true, cl: false });
+  });
+
+  it('accepts a CL-only config (no [el])', () => {
+    const config = parseConfig(`[[cl]]\nname = "cl-1"\nurl = "http://localhost:5052"\n`, 't');
+    expect(config.el).toEqual({ primary: [], backup: [] });
+    expect(configuredLayers(config)).toEqual({ el: false, cl: true });
+  });
+
+  it('refuses backups without a primary, saying what is required', () => {
+    const text = `[[el.backup]]\nname = "b"\nhttp_url = "http://h:1"\nws_url = "ws://h:1"\n[[cl]]\nname = "c"\nurl = "http://h:2"\n`;
+    expect(issuesOf(text)).toEqual([
+      'el.primary: needs at least one [[el.primary]] node when [[el.backup]] nodes are configured (backups serve only while no primary is healthy)',
+    ]);
+  });
+
+  it('loads a config of the Rust original (both layers, no additions)', () => {
+    const rust = `[global]
+max_el_lag_blocks = 5
+max_cl_lag_slots = 3
+health_check_interval_ms = 1000
+proxy_timeout_ms = 30000
+max_retries = 2
+
+[server]
+listen = "0.0.0.0:8080"
+
+[metrics]
+enabled = true
+
+[el]
+[[el.primary]]
+name = "geth-1"
+http_url = "http://localhost:8545"
+ws_url = "ws://localhost:8546"
+
+[[el.backup]]
+name = "provider-1"
+http_url = "https://example.invalid/v2/KEY"
+ws_url = "wss://example.invalid/v2/KEY"
+
+[[cl]]
+name = "lighthouse-1"
+url = "http://localhost:5052"
+`;
+    expect(configuredLayers(parseConfig(rust, 'rust.toml'))).toEqual({ el: true, cl: true });
+  });
+
+  it('has a shutdown delay of 0 and docs on by default, both configurable', () => {
+    const defaults = parseConfig(MINIMAL, 'test.toml');
+    expect(defaults.server.shutdown_delay_ms).toBe(0);
+    expect(defaults.admin.docs).toBe(true);
+    const set = parseConfig(
+      `[server]\nshutdown_delay_ms = 5000\n[admin]\ndocs = false\n${MINIMAL}`,
+      'test.toml',
+    );
+    expect(set.server.shutdown_delay_ms).toBe(5000);
+    expect(set.admin.docs).toBe(false);
+    expect(issuesOf(`[server]\nshutdown_delay_ms = -1\n${MINIMAL}`)).toEqual([
+      'server.shutdown_delay_ms: must be a non-negative integer',
+    ]);
+    expect(issuesOf(`[admin]\ndocs = "no"\n${MINIMAL}`)).toEqual([
+      'admin.docs: must be true or false',
     ]);
   });
 

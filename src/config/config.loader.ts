@@ -82,7 +82,7 @@ export function parseConfig(text: string, file: string, overrides: ConfigOverrid
     forbidUnknownValues: true,
     stopAtFirstError: true,
   }).flatMap((e) => flatten(e, ''));
-  if (issues.length === 0) issues.push(...duplicateNames(config));
+  if (issues.length === 0) issues.push(...layerIssues(config), ...duplicateNames(config));
   if (issues.length > 0) throw new ConfigError(file, issues);
   if (overrides.listen !== undefined) config.server.listen = overrides.listen;
   if (overrides.adminToken !== undefined) config.admin.token = overrides.adminToken;
@@ -125,6 +125,35 @@ function tableName(path: string): string {
   if (path === '') return 'the top level';
   const array = /^(.*)\[\d+\]$/.exec(path);
   return array ? `[[${array[1]}]]` : `[${path}]`;
+}
+
+/**
+ * At least one layer: EL nodes (`[[el.primary]]`), CL nodes (`[[cl]]`) or both. Backups
+ * serve only while no primary is healthy, so `[[el.backup]]` needs a primary.
+ */
+function layerIssues(config: VixyConfig): ConfigIssue[] {
+  const { primary, backup } = config.el;
+  if (primary.length === 0 && backup.length > 0) {
+    return [
+      {
+        path: 'el.primary',
+        message:
+          'needs at least one [[el.primary]] node when [[el.backup]] nodes are configured ' +
+          '(backups serve only while no primary is healthy)',
+      },
+    ];
+  }
+  if (primary.length === 0 && config.cl.length === 0) {
+    return [
+      {
+        path: '',
+        message:
+          'no nodes: configure [[el.primary]] nodes (execution layer), [[cl]] nodes ' +
+          '(consensus layer), or both',
+      },
+    ];
+  }
+  return [];
 }
 
 function duplicateNames(config: VixyConfig): ConfigIssue[] {

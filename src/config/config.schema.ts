@@ -1,6 +1,5 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
@@ -42,7 +41,12 @@ export class GlobalConfig {
 
 export class ServerConfig {
   @IsString({ message: 'must be a string' }) @IsListenAddress() listen = '0.0.0.0:8080';
-  /** How long SIGTERM waits for in-flight requests before closing what is left. */
+  /**
+   * On SIGTERM, how long Vixy keeps serving after readiness turns 503, so that load
+   * balancers and Kubernetes endpoints stop sending before the listener closes.
+   */
+  @IsInt(NON_NEGATIVE) @Min(0, NON_NEGATIVE) shutdown_delay_ms = 0;
+  /** After the delay, how long in-flight requests may take before what is left is closed. */
   @IsInt(POSITIVE) @Min(1, POSITIVE) shutdown_grace_ms = 10000;
 }
 
@@ -114,6 +118,8 @@ export class AdminConfig {
   @IsString({ message: 'must be a string' })
   @MinLength(16, { message: 'must be at least 16 characters' })
   token?: string;
+  /** Swagger UI at GET /docs and the OpenAPI document at GET /docs-json; false removes both. */
+  @IsBoolean({ message: 'must be true or false' }) docs = true;
 }
 
 /**
@@ -166,9 +172,12 @@ export class ClNodeConfig extends NodeConfigBase {
   @IsUrlWithScheme(['http:', 'https:'], HTTP_URL) url!: string;
 }
 
+/**
+ * The EL layer: absent (no node at all) when Vixy serves only the beacon API. Backups
+ * need at least one primary (checked by the loader).
+ */
 export class ElConfig {
   @IsArray({ message: 'must be an array of tables ([[el.primary]])' })
-  @ArrayMinSize(1, { message: 'needs at least one [[el.primary]] node' })
   @ValidateNested({ each: true })
   @Type(() => ElNodeConfig)
   primary: ElNodeConfig[] = [];
@@ -190,8 +199,8 @@ export class VixyConfig {
   @ValidateNested() @Type(() => CacheConfig) cache = new CacheConfig();
   @ValidateNested() @Type(() => ElConfig) el = new ElConfig();
 
+  /** Beacon nodes; none when Vixy serves only the execution layer. */
   @IsArray({ message: 'must be an array of tables ([[cl]])' })
-  @ArrayMinSize(1, { message: 'needs at least one [[cl]] node' })
   @ValidateNested({ each: true })
   @Type(() => ClNodeConfig)
   cl: ClNodeConfig[] = [];

@@ -1,4 +1,7 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { parseListen } from './listen-address';
+
+export { type ListenAddress, parseListen } from './listen-address';
 
 /** Accepts a URL string whose scheme is one of `schemes` (e.g. `['http:', 'https:']`). */
 export function IsUrlWithScheme(
@@ -38,18 +41,4 @@ export function IsListenAddress(options?: ValidationOptions): PropertyDecorator 
     },
     options,
   );
-}
-
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-export function parseListen(value: string): ListenAddress | null {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(value);
-  if (!match) return null;
-  const port = Number(match[3]);
-  if (port < 1 || port > 65535) return null;
-  const host = match[1] ?? (match[2] || '0.0.0.0');
-  return { host, port };
 }

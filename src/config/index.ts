@@ -6,3 +6,4 @@ export * from './config.module';
 export * from './config.schema';
 export { parseListen, type ListenAddress } from './config.validators';
 export { redactUrl } from './redact';
+export { configuredLayers, type ConfiguredLayers } from './layers';

@@ -13,7 +13,7 @@ import { ElChecker } from './el-checker.service';
 import { poolDispatcherFactory } from './health.constants';
 import { type ElCheckResult } from './node-state';
 
-const TIMEOUT_MS = 300;
+const TIMEOUT_MS = 1000;
 
 describe('ElChecker against a local node', () => {
   let server: LocalServer;

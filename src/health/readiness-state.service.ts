@@ -22,6 +22,6 @@ export class ReadinessState {
   startDraining(reason = 'shutting down'): void {
     if (this.drainReason !== null) return;
     this.drainReason = reason;
-    this.logger.log(`not ready any more: ${reason}`);
+    this.logger.log({ reason }, 'not ready any more');
   }
 }

@@ -61,3 +61,22 @@ export type HealthRoleLabel = (typeof HEALTH_ROLES)[number];
 /** `result` label of `vixy_cache_requests_total`. */
 export const CACHE_RESULTS = ['hit', 'miss'] as const;
 export type CacheResult = (typeof CACHE_RESULTS)[number];
+/**
+ * `route` label of `vixy_http_responses_total`: the client-facing route an answer was
+ * for. `el`: POST /el; `el_ws`: the /el/ws upgrade (101 when accepted); `cl`: /cl/*
+ * except `cl_events` (/cl/eth/v1/events); `status`, `health` (/health, /health/ready),
+ * `metrics`, `admin`, `docs` (/docs, /docs-json); `other`: anything else (404s...).
+ */
+export const CLIENT_ROUTES = [
+  'el',
+  'el_ws',
+  'cl',
+  'cl_events',
+  'status',
+  'health',
+  'metrics',
+  'admin',
+  'docs',
+  'other',
+] as const;
+export type ClientRoute = (typeof CLIENT_ROUTES)[number];

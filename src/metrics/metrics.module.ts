@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { type Config } from '../config';
+import { HttpResponses } from './http-responses';
 import { MetricsController } from './metrics.controller';
 import { metricProviders } from './metrics.providers';
 import { MetricsSeeder } from './metrics.seeder';
@@ -42,9 +43,10 @@ export class MetricsModule {
         ...metricProviders,
         VixyMetrics,
         MetricsSeeder,
+        HttpResponses,
         ...(exposure === 'own-port' ? [MetricsServer] : []),
       ],
-      exports: [VixyMetrics],
+      exports: [VixyMetrics, HttpResponses],
     };
   }
 }

@@ -10,6 +10,7 @@ import {
   CACHE_RESULTS,
   HEALTH_ROLES,
   REDIS_FALLBACK_KINDS,
+  CLIENT_ROUTES,
   UPSTREAM_ERROR_KINDS,
   WS_ATTEMPT_STATUSES,
   WS_DIRECTIONS,
@@ -74,6 +75,8 @@ export const M = {
   cacheRequests: 'vixy_cache_requests_total',
   cacheBytes: 'vixy_cache_bytes',
   cacheFinalizedBlock: 'vixy_cache_finalized_block',
+  buildInfo: 'vixy_build_info',
+  httpResponses: 'vixy_http_responses_total',
 } as const;
 
 export const metricProviders = [
@@ -252,5 +255,15 @@ export const metricProviders = [
   makeGaugeProvider({
     name: M.cacheFinalizedBlock,
     help: 'Finalized block number the answer cache relies on (0 until a node reported one)',
+  }),
+  makeGaugeProvider({
+    name: M.buildInfo,
+    help: 'Always 1: the version of Vixy and of Node.js this process runs',
+    labelNames: ['version', 'node_version'],
+  }),
+  makeCounterProvider({
+    name: M.httpResponses,
+    help: `Answers to clients by route (${CLIENT_ROUTES.join(', ')}) and HTTP status`,
+    labelNames: ['route', 'status'],
   }),
 ];

@@ -11,6 +11,7 @@ import {
   WS_ATTEMPT_STATUSES,
   WS_DIRECTIONS,
 } from './metrics.labels';
+import { VIXY_VERSION } from '../version';
 import { VixyMetrics } from './metrics.service';
 
 /**
@@ -65,5 +66,6 @@ export class MetricsSeeder {
       metrics.clEventsFilled.inc({ topic }, 0);
     }
     for (const what of REDIS_FALLBACK_KINDS) metrics.redisFallbacks.inc({ what }, 0);
+    metrics.buildInfo.set({ version: VIXY_VERSION, node_version: process.version }, 1);
   }
 }

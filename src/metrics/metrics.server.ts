@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { register } from 'prom-client';
 import { InjectConfig, type Config, parseListen } from '../config';
+import { countClientAnswer } from './http-responses';
 import { MetricsListenError } from './metrics.errors';
 
 /**
@@ -32,10 +33,12 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       server.once('error', (err) => reject(MetricsListenError.cannotListen(main.host, port, err)));
       server.listen(port, main.host, () => resolve());
     });
-    server.on('error', (err) => this.logger.error(`metrics listener: ${err.message}`));
+    server.on('error', (err) =>
+      this.logger.error({ reason: err.message }, 'metrics listener error'),
+    );
     this.server = server;
     const host = main.host.includes(':') ? `[${main.host}]` : main.host;
-    this.logger.log(`metrics on http://${host}:${port}/metrics`);
+    this.logger.log({ url: `http://${host}:${port}/metrics` }, 'metrics listening');
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -47,6 +50,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    res.once('finish', () => countClientAnswer('metrics', res.statusCode));
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
@@ -55,7 +59,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     register.metrics().then(
       (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
       (err: unknown) => {
-        this.logger.error(`cannot render metrics: ${String(err)}`);
+        this.logger.error({ reason: String(err) }, 'cannot render metrics');
         res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('error\n');
       },
     );

@@ -57,5 +57,7 @@ export class VixyMetrics {
     @InjectMetric(M.cacheRequests) readonly cacheRequests: Counter<'method' | 'result'>,
     @InjectMetric(M.cacheBytes) readonly cacheBytes: Gauge,
     @InjectMetric(M.cacheFinalizedBlock) readonly cacheFinalizedBlock: Gauge,
+    @InjectMetric(M.buildInfo) readonly buildInfo: Gauge<'version' | 'node_version'>,
+    @InjectMetric(M.httpResponses) readonly httpResponses: Counter<'route' | 'status'>,
   ) {}
 }

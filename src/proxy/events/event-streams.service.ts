@@ -1,3 +1,4 @@
+import { countClientAnswer } from '../../metrics/http-responses';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -128,6 +129,8 @@ export class EventStreamsService implements BeforeApplicationShutdown {
       }
     }
     res.writeHead(200, STREAM_HEADERS);
+    // Counted when it starts: a stream that ends when the client goes never "finishes".
+    countClientAnswer('cl_events', 200);
     res.flushHeaders();
     started = true;
     this.metrics.active.set(this.clients.size);

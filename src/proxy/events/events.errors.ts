@@ -1,3 +1,4 @@
+import { countClientAnswer } from '../../metrics/http-responses';
 import { type ServerResponse } from 'node:http';
 
 // Answers to GET /cl/eth/v1/events that do not open a stream, in the beacon API's
@@ -22,6 +23,7 @@ export function writeEventsError(res: ServerResponse, status: number, message: s
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
   });
+  countClientAnswer('cl_events', status);
   res.end(body);
 }
 

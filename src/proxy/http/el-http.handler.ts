@@ -1,6 +1,7 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigStore } from '../../config';
+import { countClientAnswer } from '../../metrics/http-responses';
 import { rawHeader, readBody } from './el-body';
 import { requestIdOf } from './request-id';
 import { type ElAnswer, errorAnswer } from './el-answer';
@@ -97,5 +98,6 @@ function writeAnswer(res: ServerResponse, answer: ElAnswer, close = false): void
   if (answer.retryAfter !== undefined) headers['retry-after'] = String(answer.retryAfter);
   if (close) headers.connection = 'close';
   res.writeHead(answer.status, headers);
+  countClientAnswer('el', answer.status); // vixy_http_responses_total{route="el"}
   res.end(body);
 }

@@ -4,6 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { CL_EVENTS_PATH } from '../events/events.constants';
 import { EventStreamsService } from '../events/event-streams.service';
+import { RequestGate } from '../../gate/request-gate.service';
 import { ClProxy } from './cl-proxy.service';
 import { ElHttpHandler } from './el-http.handler';
 
@@ -24,8 +25,9 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
  * per request than answering from the server's request listener, with the same
  * handler. So the listener answers exact `POST /el` and `POST /el/` itself and hands
  * every other request to Fastify. Consequence: Fastify hooks and Nest middleware do
- * not see those requests (Vixy installs none that would apply; ElHttpHandler answers
- * 503 during shutdown as Nest's hook does). The Fastify route stays registered:
+ * not see those requests; company code reaches them through the VIXY_REQUEST_HOOK,
+ * which RequestGate runs on this path as on the Fastify-served ones (ElHttpHandler
+ * answers 503 during shutdown as Nest's hook does). The Fastify route stays registered:
  * app.inject() in tests, and URLs with a query string, take that path to the same
  * handler.
  */
@@ -38,6 +40,7 @@ export class HttpProxyRoutes implements OnModuleInit {
     private readonly el: ElHttpHandler,
     private readonly cl: ClProxy,
     private readonly events: EventStreamsService,
+    private readonly gate: RequestGate,
   ) {}
 
   onModuleInit(): void {
@@ -61,7 +64,7 @@ export class HttpProxyRoutes implements OnModuleInit {
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (req.method === 'POST' && (req.url === '/el' || req.url === '/el/')) {
-        this.el.handle(req, res);
+        this.gate.el(req, res, this.el); // absent EL layer, VIXY_REQUEST_HOOK, then this.el
         return;
       }
       for (const listener of others) listener.call(server, req, res);
@@ -88,7 +91,10 @@ export class HttpProxyRoutes implements OnModuleInit {
     const handler = (request: FastifyRequest, reply: FastifyReply): void => {
       reply.hijack();
       this.cl.proxy(request.raw, reply.raw).catch((err: unknown) => {
-        this.logger.error(`CL proxy failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'CL proxy failed',
+        );
         if (!reply.raw.headersSent) reply.raw.writeHead(500).end();
         else reply.raw.destroy();
       });
@@ -101,7 +107,8 @@ export class HttpProxyRoutes implements OnModuleInit {
       reply.hijack();
       this.events.handle(request.raw, reply.raw).catch((err: unknown) => {
         this.logger.error(
-          `CL event stream failed: ${err instanceof Error ? err.message : String(err)}`,
+          { err: err instanceof Error ? err.message : String(err) },
+          'CL event stream failed',
         );
         if (!reply.raw.headersSent) reply.raw.writeHead(500).end();
         else reply.raw.destroy();
