@@ -136,6 +136,8 @@ export interface ConfigSpec {
   /** Extra TOML lines of [global] (the health interval is always one hour). */
   readonly global?: string;
   readonly proxy?: string;
+  /** More TOML tables, appended as given (e.g. `[cache]\nenabled = true`). */
+  readonly extra?: string;
 }
 
 /** The TOML text of a config: the health monitor checks once, at start-up. */
@@ -149,6 +151,7 @@ export async function configTextFor(spec: ConfigSpec): Promise<string> {
     ...spec.primary.map((n) => el('primary', n)),
     ...(spec.backup ?? []).map((n) => el('backup', n)),
     ...cl.map((n) => `[[cl]]\nname = "${n.name}"\nurl = "${n.url}"\n${n.extra ?? ''}\n`),
+    spec.extra ?? '',
   ].join('\n');
 }
 

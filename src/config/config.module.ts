@@ -17,7 +17,8 @@ export class ConfigModule {
     return {
       module: ConfigModule,
       // Typed events (CONFIG_UPDATE): global, bound to @OnEvent methods at bootstrap.
-      imports: [EventEmitterModule.forRoot()],
+      // One CONFIG_UPDATE listener per consumer: a dozen today, more with company modules.
+      imports: [EventEmitterModule.forRoot({ maxListeners: 64 })],
       providers: [
         { provide: VIXY_CONFIG, useValue: config },
         { provide: CONFIG_SOURCE, useValue: source ?? null },

@@ -7,6 +7,8 @@ export interface ElAnswer {
   readonly body: Buffer | string;
   /** Seconds, for the Retry-After header of a 429. */
   readonly retryAfter?: number;
+  /** `x-vixy-cache`: answered from the answer cache, or a cacheable call went to a node. */
+  readonly cache?: 'hit' | 'miss';
 }
 
 export const JSON_CONTENT_TYPE = 'application/json';

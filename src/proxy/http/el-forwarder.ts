@@ -10,7 +10,7 @@ import { type Failover, type FailoverResult } from '../failover/failover.service
 import { type ResendRule } from '../failover/retry-rule';
 import { type RpcErrorKind, rpcErrorText } from '../jsonrpc/jsonrpc.errors';
 import { type BatchPayload, type SinglePayload, type WireCall } from '../jsonrpc/jsonrpc.payload';
-import { isPlainId } from '../jsonrpc/json-scan';
+import { isPlainId, scanArray } from '../jsonrpc/json-scan';
 import { type LayerSelector, NOTHING_TRIED, Refusal } from '../routing/layer-selector';
 import { type RoutingRequest } from '../routing/routing-strategy';
 import { type BufferedResponse, requestBuffered } from '../upstream/buffered-request';
@@ -36,6 +36,8 @@ export interface ElRequest {
   readonly routing: RoutingRequest;
   /** X-Request-Id, forwarded to the node. */
   readonly requestId: string;
+  /** Called with a node's answer to each call (the answer cache keeps what it may). */
+  readonly onAnswer?: (call: WireCall, answer: Buffer) => void;
 }
 
 /** The answer to one call: a node's (status 200) or Vixy's error. */
@@ -101,6 +103,8 @@ export class ElForwarder {
     const batch = req.payload.kind === 'batch';
     if (result.ok) {
       const { value } = result;
+      if (req.onAnswer && value.status === 200)
+        passedAnswers(value.body, calls, batch, req.onAnswer);
       const body = (result.retried && rewriteAlreadyKnown(value.body, calls, batch)) || value.body;
       return { status: value.status, contentType: value.contentType ?? JSON_CONTENT_TYPE, body };
     }
@@ -191,6 +195,7 @@ export class ElForwarder {
         const answer = parsed[i];
         if (answer === undefined) return this.noAnswer(call);
         const known = result.retried ? alreadyKnownAnswer(answer, call) : undefined;
+        if (known === undefined) req.onAnswer?.(call, answer);
         return { text: known ?? answer, status: 200 };
       });
     }
@@ -308,6 +313,8 @@ export class ElForwarder {
         first ??= answer;
         if (answer.status === 200) anyNode = true;
         retryAfter ??= answer.retryAfter;
+      } else if (element.ok) {
+        anyNode = true;
       }
     }
     parts.push(CLOSE);
@@ -326,6 +333,28 @@ export class ElForwarder {
       body: Buffer.concat(parts),
       ...(status === 429 && retryAfter !== undefined ? { retryAfter } : {}),
     };
+  }
+}
+
+/** The elements of an answer passed through as the node sent it, to each call by its id. */
+function passedAnswers(
+  body: Buffer,
+  calls: readonly WireCall[],
+  batch: boolean,
+  onAnswer: (call: WireCall, answer: Buffer) => void,
+): void {
+  if (!batch) {
+    if (calls[0].idRaw !== undefined) onAnswer(calls[0], body);
+    return;
+  }
+  const taken = new Set<WireCall>();
+  for (const element of scanArray(body) ?? []) {
+    if (!element.id) continue;
+    const id = body.toString('utf8', element.id.start, element.id.end);
+    const call = calls.find((c) => c.idRaw === id && !taken.has(c));
+    if (call === undefined) continue;
+    taken.add(call);
+    onAnswer(call, body.subarray(element.span.start, element.span.end));
   }
 }
 

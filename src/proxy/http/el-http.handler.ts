@@ -96,6 +96,7 @@ function writeAnswer(res: ServerResponse, answer: ElAnswer, close = false): void
     'content-length': length,
   };
   if (answer.retryAfter !== undefined) headers['retry-after'] = String(answer.retryAfter);
+  if (answer.cache !== undefined) headers['x-vixy-cache'] = answer.cache;
   if (close) headers.connection = 'close';
   res.writeHead(answer.status, headers);
   countClientAnswer('el', answer.status); // vixy_http_responses_total{route="el"}

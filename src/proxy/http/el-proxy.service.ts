@@ -4,6 +4,7 @@ import { type Counter } from 'prom-client';
 import { type Config, CONFIG_UPDATE, ConfigStore } from '../../config';
 import { VixyMetrics } from '../../metrics/metrics.service';
 import { methodLabel } from '../../metrics/rpc-methods';
+import { AnswerCache } from '../cache/answer-cache.service';
 import { Failover } from '../failover/failover.service';
 import { createResendRule, type ResendRule } from '../failover/retry-rule';
 import {
@@ -14,6 +15,8 @@ import {
 } from '../jsonrpc/jsonrpc.payload';
 import { NodeSelector } from '../routing/node-selector.service';
 import { type ElAnswer, errorAnswer, JSON_CONTENT_TYPE } from './el-answer';
+import { ElCacheLayer, type CacheStep } from './el-cache';
+import { ElFinality } from './el-finality.service';
 import { ElForwarder } from './el-forwarder';
 
 const EMPTY = Buffer.alloc(0);
@@ -29,6 +32,7 @@ export class ElProxy {
   private limits: PayloadLimits;
   private resendRule: ResendRule;
   private readonly forwarder: ElForwarder;
+  private readonly cache: ElCacheLayer;
   /** `vixy_el_rpc_requests_total` children by method label (a bounded set): forwarded calls. */
   private readonly methodCounters = new Map<string, Counter.Internal>();
 
@@ -37,7 +41,10 @@ export class ElProxy {
     selector: NodeSelector,
     failover: Failover,
     private readonly metrics: VixyMetrics,
+    cache: AnswerCache,
+    finality: ElFinality,
   ) {
+    this.cache = new ElCacheLayer(cache, () => finality.height);
     this.limits = limitsOf(store.current);
     this.resendRule = createResendRule(store.current.proxy.no_retry_methods);
     this.forwarder = new ElForwarder({
@@ -67,13 +74,32 @@ export class ElProxy {
     }
     if (payload.kind === 'single') this.count(payload.call.call.method);
     else for (const call of payload.calls) this.count(call.call.method);
-    return this.forwarder.forward({
+    const request = {
       payload,
       body: bytes,
       contentType: contentType ?? JSON_CONTENT_TYPE,
-      routing: { transport: 'http', methods: methodsOf(payload) },
+      routing: { transport: 'http' as const, methods: methodsOf(payload) },
       requestId,
+    };
+    if (!this.cache.enabled) return this.forwarder.forward(request);
+    const step = this.cache.step(payload);
+    return step instanceof Promise
+      ? step.then((s) => this.afterCache(request, s))
+      : this.afterCache(request, step);
+  }
+
+  private afterCache(
+    request: Parameters<ElForwarder['forward']>[0],
+    step: CacheStep,
+  ): Promise<ElAnswer> | ElAnswer {
+    if (step.kind === 'answered') return step.answer;
+    const forwarded = this.forwarder.forward({
+      ...request,
+      payload: step.payload,
+      onAnswer: step.store,
     });
+    if (step.cache === undefined) return forwarded;
+    return forwarded.then((answer) => ({ ...answer, cache: step.cache }));
   }
 
   private count(method: string): void {

@@ -87,33 +87,71 @@ function isIdKey(buf: Buffer, start: number, end: number): boolean {
   }
 }
 
-/** `i` at `{`: the span of the `"id"` member's value (the last one, as JSON.parse keeps). */
-function scanObject(buf: Buffer, i: number): { end: number; id: Span | null } | undefined {
-  let id: Span | null = null;
+/** The key between quotes at start..end, decoded only when it holds an escape. */
+function keyOf(buf: Buffer, start: number, end: number): string | undefined {
+  const backslash = buf.indexOf(BACKSLASH, start);
+  if (backslash < 0 || backslash >= end) return buf.toString('utf8', start + 1, end - 1);
+  try {
+    return JSON.parse(buf.toString('utf8', start, end)) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `i` at `{`: where it ends, and the span of the value of each member in `keys` (the
+ * last one of a name, as JSON.parse keeps).
+ */
+function scanObject(
+  buf: Buffer,
+  i: number,
+  keys: readonly string[],
+): { end: number; spans: Map<string, Span> } | undefined {
+  const spans = new Map<string, Span>();
   let j = skipWs(buf, i + 1);
-  if (buf[j] === CLOSE_OBJECT) return { end: j + 1, id };
+  if (buf[j] === CLOSE_OBJECT) return { end: j + 1, spans };
   for (;;) {
     if (buf[j] !== QUOTE) return undefined;
     const keyEnd = skipString(buf, j);
     if (keyEnd < 0) return undefined;
-    const isId = isIdKey(buf, j, keyEnd);
+    const key =
+      keys.length === 1 && keys[0] === 'id'
+        ? isIdKey(buf, j, keyEnd)
+          ? 'id'
+          : ''
+        : keyOf(buf, j, keyEnd);
     j = skipWs(buf, keyEnd);
     if (buf[j] !== COLON) return undefined;
     const valueStart = skipWs(buf, j + 1);
     const valueEnd = skipValue(buf, valueStart);
     if (valueEnd < 0) return undefined;
-    if (isId) id = { start: valueStart, end: valueEnd };
+    if (key !== undefined && keys.includes(key))
+      spans.set(key, { start: valueStart, end: valueEnd });
     j = skipWs(buf, valueEnd);
-    if (buf[j] === CLOSE_OBJECT) return { end: j + 1, id };
+    if (buf[j] === CLOSE_OBJECT) return { end: j + 1, spans };
     if (buf[j] !== COMMA) return undefined;
     j = skipWs(buf, j + 1);
   }
 }
 
+const ID_KEY = ['id'];
+
+/**
+ * The spans of the values of `keys` in the top-level object of `buf` (e.g. `result`
+ * and `error` of an answer); undefined when `buf` is not one object.
+ */
+export function objectMembers(buf: Buffer, keys: readonly string[]): Map<string, Span> | undefined {
+  const start = skipWs(buf, 0);
+  if (buf[start] !== OPEN_OBJECT) return undefined;
+  const scan = scanObject(buf, start, keys);
+  return scan && skipWs(buf, scan.end) === buf.length ? scan.spans : undefined;
+}
+
 function scanValue(buf: Buffer, i: number): ValueScan | undefined {
   if (buf[i] === OPEN_OBJECT) {
-    const object = scanObject(buf, i);
-    return object && { span: { start: i, end: object.end }, id: object.id, isObject: true };
+    const object = scanObject(buf, i, ID_KEY);
+    const id = object?.spans.get('id') ?? null;
+    return object && { span: { start: i, end: object.end }, id, isObject: true };
   }
   const end = skipValue(buf, i);
   return end < 0 ? undefined : { span: { start: i, end }, id: null, isObject: false };

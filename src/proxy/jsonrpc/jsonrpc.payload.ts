@@ -50,8 +50,9 @@ export interface SinglePayload {
 
 /** An element of a batch, in the client's order: a call to forward, or a local answer. */
 export type BatchElement =
-  | { readonly call: WireCall; readonly local?: undefined }
-  | { readonly local: string; readonly call?: undefined };
+  | { readonly call: WireCall; readonly local?: undefined; readonly ok?: undefined }
+  /** `ok`: a successful answer (from the cache), not an error Vixy gave. */
+  | { readonly local: string; readonly call?: undefined; readonly ok?: boolean };
 
 /**
  * A batch. `calls` are the calls to forward (with or without an id), in order;
