@@ -33,7 +33,7 @@ function chainNode(node: MockNode, served: Map<string, number>): void {
           if (tag === 'finalized') return { jsonrpc: '2.0', id: c.id, result: { number: '0x64' } };
           return { jsonrpc: '2.0', id: c.id, result: { number: tag, n: served.get(c.method) } };
         case 'eth_getBlockByHash':
-          return { jsonrpc: '2.0', id: c.id, result: { hash: tag, big: 12345678901234567890 } };
+          return { jsonrpc: '2.0', id: c.id, result: { hash: tag, big: 'BIG' } };
         case 'eth_getTransactionReceipt':
           return { jsonrpc: '2.0', id: c.id, result: null };
         case 'eth_chainId':
@@ -43,7 +43,10 @@ function chainNode(node: MockNode, served: Map<string, number>): void {
       }
     };
     const out = Array.isArray(parsed) ? parsed.map(answer) : answer(parsed);
-    res.writeHead(200, JSON_CT).end(JSON.stringify(out));
+    // A number no JS number holds, as a node may write it: it must come back as written.
+    res
+      .writeHead(200, JSON_CT)
+      .end(JSON.stringify(out).replaceAll('"BIG"', '123456789012345678901234567890'));
   };
 }
 
@@ -83,7 +86,7 @@ describe('POST /el with the answer cache', () => {
     const second = await post(call('eth_getBlockByHash', '9007199254740993', [HASH, false]));
     expect(second.headers['x-vixy-cache']).toBe('hit');
     expect(second.body).toBe(
-      `{"jsonrpc":"2.0","id":9007199254740993,"result":{"hash":"${HASH}","big":12345678901234567000}}`,
+      `{"jsonrpc":"2.0","id":9007199254740993,"result":{"hash":"${HASH}","big":123456789012345678901234567890}}`,
     );
     expect(served.get('eth_getBlockByHash')).toBe(1);
   });
