@@ -15,7 +15,9 @@ import { ClChecker } from './cl-checker.service';
 import { ElChecker } from './el-checker.service';
 import { ManualClock } from '../../test/manual-clock';
 import { CHECK_DISPATCHER_FACTORY, HEALTH_CLOCK, poolDispatcherFactory } from './health.constants';
+import { RedisModule } from '../redis/redis.module';
 import { HealthMonitor } from './health-monitor.service';
+import { HealthShare } from './health-share.service';
 import { NodeRegistry } from './node-registry.service';
 import { type ClCheckResult, type ElCheckResult, type RegistryEvent } from './node-state';
 
@@ -68,10 +70,11 @@ async function gatedMonitor() {
   const cfg = config();
   const clock = new ManualClock();
   const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(cfg), MetricsModule.forRoot(cfg)],
+    imports: [ConfigModule.forRoot(cfg), MetricsModule.forRoot(cfg), RedisModule],
     providers: [
       NodeRegistry,
       HealthMonitor,
+      HealthShare,
       { provide: HEALTH_CLOCK, useValue: clock },
       { provide: ElChecker, useValue: el },
       { provide: ClChecker, useValue: cl },
@@ -195,10 +198,11 @@ describe('HealthMonitor with a hung node', () => {
       { health_check_timeout_ms: TIMEOUT_MS },
     );
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(cfg), MetricsModule.forRoot(cfg)],
+      imports: [ConfigModule.forRoot(cfg), MetricsModule.forRoot(cfg), RedisModule],
       providers: [
         NodeRegistry,
         HealthMonitor,
+        HealthShare,
         ElChecker,
         ClChecker,
         { provide: CHECK_DISPATCHER_FACTORY, useValue: poolDispatcherFactory },

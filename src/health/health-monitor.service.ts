@@ -12,6 +12,7 @@ import { CheckFailure } from './check-failure';
 import { ClChecker } from './cl-checker.service';
 import { ElChecker } from './el-checker.service';
 import { InjectHealthClock } from './health.constants';
+import { HealthShare } from './health-share.service';
 import { NodeRegistry } from './node-registry.service';
 import { type ClCheckResult, type ElCheckResult, type Layer, type NodeState } from './node-state';
 
@@ -72,6 +73,7 @@ export class HealthMonitor implements OnApplicationBootstrap, BeforeApplicationS
   private readonly loops = new Map<string, NodeLoop>();
   private started = false;
   private stopped = false;
+  private offResults: (() => void) | undefined;
 
   constructor(
     private readonly store: ConfigStore,
@@ -80,11 +82,22 @@ export class HealthMonitor implements OnApplicationBootstrap, BeforeApplicationS
     private readonly clChecker: ClChecker,
     private readonly metrics: VixyMetrics,
     @InjectHealthClock() private readonly clock: Clock,
+    private readonly share: HealthShare,
   ) {}
 
+  /**
+   * Starts every node's loop. With `[redis]` and `share_health`, one replica at a time
+   * checks (the leader) and publishes each result; the others apply what it publishes,
+   * and check a node themselves only when its results stop coming (HealthShare).
+   */
   onApplicationBootstrap(): void {
     if (this.stopped) return;
     this.started = true;
+    this.offResults = this.share.onResult((check) => {
+      if (this.stopped) return;
+      if (check.layer === 'el') this.registry.applyElCheck(check.node, check.result, check.at);
+      else this.registry.applyClCheck(check.node, check.result, check.at);
+    });
     this.syncLoops();
   }
 
@@ -103,6 +116,7 @@ export class HealthMonitor implements OnApplicationBootstrap, BeforeApplicationS
   /** Stops every loop and waits for the checks under way, whose results are dropped. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.offResults?.();
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
     this.loops.clear();
   }
@@ -130,15 +144,20 @@ export class HealthMonitor implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async checkNode(node: Readonly<NodeState>, loop: NodeLoop): Promise<void> {
+    // A follower applies the leader's results (see onApplicationBootstrap) instead.
+    if (!this.share.shouldCheck(node.layer, node.name)) return;
     try {
+      const at = Date.now;
       if (node.layer === 'el') {
         const result = await this.elChecker.check(node.name).catch(elFailure);
-        if (!loop.isStopped)
-          this.apply('el', node.name, result, () => this.registry.applyElCheck(node.name, result));
+        if (loop.isStopped) return;
+        this.apply('el', node.name, result, () => this.registry.applyElCheck(node.name, result));
+        this.share.publish({ layer: 'el', node: node.name, at: at(), result });
       } else {
         const result = await this.clChecker.check(node.name).catch(clFailure);
-        if (!loop.isStopped)
-          this.apply('cl', node.name, result, () => this.registry.applyClCheck(node.name, result));
+        if (loop.isStopped) return;
+        this.apply('cl', node.name, result, () => this.registry.applyClCheck(node.name, result));
+        this.share.publish({ layer: 'cl', node: node.name, at: at(), result });
       }
     } catch (err) {
       // A bug in applying a result must not stop the loop or crash the process.

@@ -1,3 +1,4 @@
+import { type RateBucket } from './shared-token-bucket';
 import { TokenBucket } from './token-bucket';
 
 /** Longest back-off a node's 429 `Retry-After` can impose (a bad value cannot bench a node for hours). */
@@ -9,19 +10,35 @@ export interface NodeLimits {
   readonly max_consecutive_requests?: number;
 }
 
+/** A bucket of `capacity` tokens refilled `perSecond`, with what it needs to be closed. */
+export type BucketFactory = (
+  capacity: number,
+  perSecond: number,
+  now: number,
+) => RateBucket & { close?(): Promise<void> };
+
+/** This process's own bucket (without Redis). */
+export const localBucket: BucketFactory = (capacity, perSecond, now) =>
+  new TokenBucket(capacity, perSecond, now);
+
 /**
  * The call budget of one node: its optional token bucket (`max_qps` calls a second,
  * bursts of `max_consecutive_requests`, default `max_qps`) and the back-off a 429 from
- * the node asked for. Every JSON-RPC call, over HTTP or WebSocket, takes one token.
+ * the node asked for. Every JSON-RPC call, over HTTP or WebSocket, takes one token. The
+ * bucket is this process's own, or with `[redis]` the fleet's (SharedTokenBucket).
  */
 export class NodeBudget {
   private blockedUntil = 0;
-  private bucket: TokenBucket | undefined;
+  private bucket: (RateBucket & { close?(): Promise<void> }) | undefined;
   private limitsKey: string;
 
-  constructor(limits: NodeLimits, now: number) {
+  constructor(
+    limits: NodeLimits,
+    now: number,
+    private readonly makeBucket: BucketFactory = localBucket,
+  ) {
     this.limitsKey = keyOf(limits);
-    this.bucket = bucketOf(limits, now);
+    this.bucket = this.bucketOf(limits, now);
   }
 
   /** Milliseconds until the node may take a call: 0 when it may now. */
@@ -55,7 +72,18 @@ export class NodeBudget {
     const key = keyOf(limits);
     if (key === this.limitsKey) return;
     this.limitsKey = key;
-    this.bucket = bucketOf(limits, now);
+    void this.bucket?.close?.();
+    this.bucket = this.bucketOf(limits, now);
+  }
+
+  /** The node is gone: a shared bucket gives its unused lease back. */
+  async close(): Promise<void> {
+    await this.bucket?.close?.();
+  }
+
+  private bucketOf(limits: NodeLimits, now: number) {
+    if (limits.max_qps === undefined) return undefined;
+    return this.makeBucket(limits.max_consecutive_requests ?? limits.max_qps, limits.max_qps, now);
   }
 
   get limited(): boolean {
@@ -65,9 +93,4 @@ export class NodeBudget {
 
 function keyOf(limits: NodeLimits): string {
   return `${limits.max_qps ?? '-'}/${limits.max_consecutive_requests ?? '-'}`;
-}
-
-function bucketOf(limits: NodeLimits, now: number): TokenBucket | undefined {
-  if (limits.max_qps === undefined) return undefined;
-  return new TokenBucket(limits.max_consecutive_requests ?? limits.max_qps, limits.max_qps, now);
 }

@@ -12,7 +12,9 @@ import { CONFIG_UPDATE, ConfigStore } from '../../config';
 import { NodeRegistry } from '../../health/node-registry.service';
 import { type ClNodeState, type ElNodeState, type NodeState } from '../../health/node-state';
 import { VixyMetrics } from '../../metrics/metrics.service';
-import { NodeBudget } from '../rate-limit/node-budget';
+import { RedisService } from '../../redis/redis.service';
+import { type BucketFactory, NodeBudget } from '../rate-limit/node-budget';
+import { createNodeBucket } from '../rate-limit/shared-token-bucket';
 import { type Clock, InjectRateLimitClock } from '../rate-limit/rate-limit.constants';
 import { type ClUpstream, type ElUpstream, Upstream } from './upstream';
 import { InjectUpstreamPoolFactory, type UpstreamPoolFactory } from './upstream.constants';
@@ -62,6 +64,7 @@ export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplic
     private readonly metrics: VixyMetrics,
     @InjectUpstreamPoolFactory() private readonly createPool: UpstreamPoolFactory,
     @InjectRateLimitClock() private readonly clock: Clock,
+    private readonly redis: RedisService,
   ) {
     this.sync();
   }
@@ -158,15 +161,22 @@ export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplic
       url,
       target,
       pool: this.createPool(target.origin, { connect: { timeout } }),
-      budget: new NodeBudget(node.config, now),
+      budget: new NodeBudget(node.config, now, this.bucketsOf(node)),
       metrics: bindUpstreamMetrics(this.metrics, node),
     });
+  }
+
+  /** Budgets of the whole fleet of replicas with `[redis]`, this process's own without. */
+  private bucketsOf(node: Readonly<NodeState>): BucketFactory {
+    return (capacity, perSecond) =>
+      createNodeBucket(this.redis, node.layer, node.name, { capacity, perSecond }, this.clock);
   }
 
   /** Closes an upstream's pool once its requests are done; `removed`: its series go too. */
   private async close(upstream: Upstream, removed: boolean): Promise<void> {
     if (upstream.isClosed) return;
     upstream.markClosed();
+    void upstream.budget.close();
     if (removed) {
       dropUpstreamMetrics(this.metrics, upstream.layer, upstream.metrics.key);
       dropErrorMetrics(this.metrics, upstream.layer, upstream.name);
