@@ -7,7 +7,7 @@
 // every contender; the median round of each is reported.
 //
 //   npx ts-node bench/http.ts          (after `npm run build`)
-//   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 BENCH_THREADS=2 BENCH_HOOK=0
+//   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 BENCH_THREADS=1 BENCH_HOOK=0
 import { join } from 'node:path';
 import { AnvilNode } from '../test/support/anvil';
 import { freePort } from '../test/support/ports';
@@ -23,7 +23,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 /** BENCH_HOOK=0 leaves out "Vixy + hook" (Vixy with a VIXY_REQUEST_HOOK checking an API key). */
 const WITH_HOOK = process.env.BENCH_HOOK !== '0';
 const HOOK_HEADERS = { 'x-api-key': 'bench-api-key-0123456789' };

@@ -2,7 +2,7 @@ import { type IncomingMessage } from 'node:http';
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type FastifyInstance } from 'fastify';
-import { type Counter } from 'prom-client';
+import { type BoundCounter, boundCounter } from './bound-children';
 import { type ClientRoute } from './metrics.labels';
 import { VixyMetrics } from './metrics.service';
 
@@ -20,7 +20,7 @@ const MAX_STATUS = 599;
  */
 @Injectable()
 export class HttpResponses implements OnModuleInit, OnApplicationShutdown {
-  private readonly children = new Map<ClientRoute, (Counter.Internal | undefined)[]>();
+  private readonly children = new Map<ClientRoute, (BoundCounter | undefined)[]>();
 
   constructor(
     private readonly metrics: VixyMetrics,
@@ -55,7 +55,7 @@ export class HttpResponses implements OnModuleInit, OnApplicationShutdown {
     const index = Number.isInteger(status) && status >= 0 && status <= MAX_STATUS ? status : 0;
     let child = byStatus[index];
     if (child === undefined) {
-      child = this.metrics.httpResponses.labels(route, String(index));
+      child = boundCounter(this.metrics.httpResponses, { route, status: String(index) });
       byStatus[index] = child;
     }
     child.inc();

@@ -38,14 +38,12 @@ export class MetricsSeeder {
     ];
 
     for (const labels of el) {
-      metrics.elRequests.inc(labels, 0);
-      metrics.elRequestDuration.zero(labels);
+      // Request counts and durations are created by each node's upstream object (bound
+      // children: a zero() here would replace the series they write into).
       metrics.wsUpstreamNode.inc({ node: labels.node }, 0);
     }
     for (const labels of cl) {
       metrics.clEventUpstreamNode.inc(labels, 0);
-      metrics.clRequests.inc(labels, 0);
-      metrics.clRequestDuration.zero(labels);
     }
     for (const labels of nodes) {
       metrics.healthCheckDuration.zero(labels);

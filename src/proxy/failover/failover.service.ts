@@ -124,18 +124,14 @@ export class Failover {
     const { metrics } = upstream;
     metrics.requests.inc();
     const start = performance.now();
-    const outcome = await req.attempt(upstream).catch(
-      (err: unknown) =>
-        // An attempt function that throws is a bug; never let it escape as a rejection.
-        new AttemptFailure(
-          'invalid',
-          true,
-          `internal error: ${String(err)}`,
-          undefined,
-          undefined,
-          err,
-        ),
-    );
+    let outcome: R | AttemptFailure;
+    try {
+      outcome = await req.attempt(upstream);
+    } catch (err) {
+      // An attempt function that throws is a bug; never let it escape as a rejection.
+      const message = `internal error: ${String(err)}`;
+      outcome = new AttemptFailure('invalid', true, message, undefined, undefined, err);
+    }
     const ms = performance.now() - start;
     if (outcome instanceof AttemptFailure && outcome.kind === 'aborted') return outcome;
     metrics.duration.observe(ms / 1000);

@@ -218,7 +218,7 @@ export class ElForwarder {
     });
   }
 
-  private async send(
+  private send(
     upstream: ElUpstream,
     body: Buffer,
     contentType: string,
@@ -227,7 +227,7 @@ export class ElForwarder {
   ): Promise<BufferedResponse | AttemptFailure> {
     const { global, proxy } = this.deps.config();
     const timeout = global.proxy_timeout_ms;
-    const response = await requestBuffered(
+    return requestBuffered(
       upstream.pool,
       {
         method: 'POST',
@@ -238,14 +238,7 @@ export class ElForwarder {
         bodyTimeout: timeout,
       },
       proxy.max_response_bytes,
-    );
-    if (!('status' in response)) return response;
-    const failed = statusFailure(response.status, response.retryAfter, response);
-    if (failed) return failed;
-    if (answerExpected && !startsLikeJson(response.body)) {
-      return invalidAnswer(describeBody(response), response);
-    }
-    return response;
+    ).then((response) => (answerExpected ? checkAnswer(response) : checkStatus(response)));
   }
 
   /** What the client of a call hears when no node answered it. */
@@ -396,6 +389,23 @@ function headersFor(upstream: ElUpstream, contentType: string, requestId: string
       ? upstream.jsonHeaders
       : ['content-type', contentType, ...upstream.jsonHeaders.slice(2)];
   return [...base, 'x-request-id', requestId];
+}
+
+/** A node's 429 or 5xx fails the attempt. */
+function checkStatus(
+  response: BufferedResponse | AttemptFailure,
+): BufferedResponse | AttemptFailure {
+  if (!('status' in response)) return response;
+  return statusFailure(response.status, response.retryAfter, response) ?? response;
+}
+
+/** As checkStatus, and an answer that cannot be JSON (empty, an HTML page) fails it too. */
+function checkAnswer(
+  response: BufferedResponse | AttemptFailure,
+): BufferedResponse | AttemptFailure {
+  const checked = checkStatus(response);
+  if (checked !== response || !('status' in response)) return checked;
+  return startsLikeJson(response.body) ? response : invalidAnswer(describeBody(response), response);
 }
 
 /**

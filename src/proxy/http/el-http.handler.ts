@@ -36,13 +36,12 @@ export class ElHttpHandler implements OnModuleDestroy {
     }
     const contentType = rawHeader(req, 'content-type');
     const requestId = requestIdOf(rawHeader(req, 'x-request-id'));
-    res.setHeader('x-request-id', requestId);
     const limit = this.store.current.proxy.max_body_bytes;
     if (this.debug) this.trace(res, requestId);
     readBody(req, limit, (outcome) => {
       if (outcome.ok) this.answer(res, outcome.body, contentType, requestId);
       else if (outcome.tooLarge) {
-        writeAnswer(res, errorAnswer('body-too-large', 'null', String(limit)), true);
+        writeAnswer(res, errorAnswer('body-too-large', 'null', String(limit)), true, requestId);
       } else res.destroy();
     });
   }
@@ -57,14 +56,14 @@ export class ElHttpHandler implements OnModuleDestroy {
       const answer = this.el.handle(body, contentType, requestId);
       if ('then' in answer) {
         answer.then(
-          (a) => writeAnswer(res, a),
-          (err: unknown) => this.internalError(res, err),
+          (a) => writeAnswer(res, a, false, requestId),
+          (err: unknown) => this.internalError(res, err, requestId),
         );
       } else {
-        writeAnswer(res, answer);
+        writeAnswer(res, answer, false, requestId);
       }
     } catch (err) {
-      this.internalError(res, err);
+      this.internalError(res, err, requestId);
     }
   }
 
@@ -77,17 +76,22 @@ export class ElHttpHandler implements OnModuleDestroy {
     });
   }
 
-  private internalError(res: ServerResponse, err: unknown): void {
+  private internalError(res: ServerResponse, err: unknown, requestId: string): void {
     this.logger.error(
       { err: err instanceof Error ? (err.stack ?? err.message) : String(err) },
       'POST /el failed',
     );
-    writeAnswer(res, errorAnswer('internal', 'null'));
+    writeAnswer(res, errorAnswer('internal', 'null'), false, requestId);
   }
 }
 
 /** Writes an answer; `close` ends the connection (the rest of a refused body is not read). */
-function writeAnswer(res: ServerResponse, answer: ElAnswer, close = false): void {
+function writeAnswer(
+  res: ServerResponse,
+  answer: ElAnswer,
+  close = false,
+  requestId?: string,
+): void {
   if (res.headersSent || res.destroyed) return;
   const { body } = answer;
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
@@ -97,6 +101,7 @@ function writeAnswer(res: ServerResponse, answer: ElAnswer, close = false): void
   };
   if (answer.retryAfter !== undefined) headers['retry-after'] = String(answer.retryAfter);
   if (answer.cache !== undefined) headers['x-vixy-cache'] = answer.cache;
+  if (requestId !== undefined) headers['x-request-id'] = requestId;
   if (close) headers.connection = 'close';
   res.writeHead(answer.status, headers);
   countClientAnswer('el', answer.status); // vixy_http_responses_total{route="el"}

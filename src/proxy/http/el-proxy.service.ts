@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { type Counter } from 'prom-client';
 import { type Config, CONFIG_UPDATE, ConfigStore } from '../../config';
 import { VixyMetrics } from '../../metrics/metrics.service';
+import { type BoundCounter, boundCounter } from '../../metrics/bound-children';
 import { methodLabel } from '../../metrics/rpc-methods';
 import { AnswerCache } from '../cache/answer-cache.service';
 import { Failover } from '../failover/failover.service';
@@ -34,7 +34,7 @@ export class ElProxy {
   private readonly forwarder: ElForwarder;
   private readonly cache: ElCacheLayer;
   /** `vixy_el_rpc_requests_total` children by method label (a bounded set): forwarded calls. */
-  private readonly methodCounters = new Map<string, Counter.Internal>();
+  private readonly methodCounters = new Map<string, BoundCounter>();
 
   constructor(
     store: ConfigStore,
@@ -106,7 +106,7 @@ export class ElProxy {
     const label = methodLabel(method);
     let counter = this.methodCounters.get(label);
     if (counter === undefined) {
-      counter = this.metrics.elRpcRequests.labels(label);
+      counter = boundCounter(this.metrics.elRpcRequests, { method: label });
       this.methodCounters.set(label, counter);
     }
     counter.inc();

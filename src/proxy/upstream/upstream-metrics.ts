@@ -1,5 +1,11 @@
-import { type Counter, type Histogram } from 'prom-client';
+import { type Counter } from 'prom-client';
 import { type NodeState } from '../../health/node-state';
+import {
+  type BoundCounter,
+  type BoundHistogram,
+  boundCounter,
+  boundHistogram,
+} from '../../metrics/bound-children';
 import { type UpstreamErrorKind, UPSTREAM_ERROR_KINDS } from '../../metrics/metrics.labels';
 import { type VixyMetrics } from '../../metrics/metrics.service';
 
@@ -11,8 +17,8 @@ import { type VixyMetrics } from '../../metrics/metrics.service';
 export interface UpstreamMetrics {
   /** The label values these children were bound with (`name/tier`, or `name`). */
   readonly key: string;
-  readonly requests: Counter.Internal;
-  readonly duration: Histogram.Internal<string>;
+  readonly requests: BoundCounter;
+  readonly duration: BoundHistogram;
   readonly errors: Readonly<Record<UpstreamErrorKind, Counter.Internal>>;
 }
 
@@ -27,15 +33,12 @@ export function bindUpstreamMetrics(
 ): UpstreamMetrics {
   const requests =
     node.layer === 'el'
-      ? metrics.elRequests.labels(node.name, node.tier)
-      : metrics.clRequests.labels(node.name);
+      ? boundCounter(metrics.elRequests, { node: node.name, tier: node.tier })
+      : boundCounter(metrics.clRequests, { node: node.name });
   const duration =
     node.layer === 'el'
-      ? metrics.elRequestDuration.labels(node.name, node.tier)
-      : metrics.clRequestDuration.labels(node.name);
-  requests.inc(0);
-  if (node.layer === 'el') metrics.elRequestDuration.zero({ node: node.name, tier: node.tier });
-  else metrics.clRequestDuration.zero({ node: node.name });
+      ? boundHistogram(metrics.elRequestDuration, { node: node.name, tier: node.tier })
+      : boundHistogram(metrics.clRequestDuration, { node: node.name });
   const errors = {} as Record<UpstreamErrorKind, Counter.Internal>;
   for (const kind of UPSTREAM_ERROR_KINDS) {
     errors[kind] = metrics.upstreamErrors.labels(node.layer, node.name, kind);
