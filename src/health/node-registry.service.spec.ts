@@ -320,6 +320,27 @@ describe('NodeRegistry', () => {
       expect(await h.metrics.elFailoverActive.get()).toMatchObject({ values: [{ value: 0 }] });
     });
 
+    it('does not start at start-up when a backup is checked before the primaries', async () => {
+      const h = await harness(fleet());
+      h.el({ 'el-b1': ok(10) });
+      expect(h.registry.elFailoverActive()).toBe(false);
+      h.el({ 'el-p1': ok(10), 'el-p2': ok(10), 'el-p3': ok(10) });
+      expect(h.events.filter((e) => e.type.startsWith('failover'))).toEqual([]);
+    });
+
+    it('starts at start-up once every primary is judged unhealthy', async () => {
+      const h = await harness(fleet());
+      h.el({ 'el-b1': ok(10), 'el-p1': fail('x'), 'el-p2': fail('x'), 'el-p3': fail('x') });
+      expect(h.registry.elFailoverActive()).toBe(false);
+      h.el({ 'el-b1': ok(10), 'el-p1': fail('x'), 'el-p2': fail('x') });
+      expect(h.registry.elFailoverActive()).toBe(false);
+      h.el({ 'el-p3': fail('x') });
+      expect(h.registry.elFailoverActive()).toBe(true);
+      expect(h.events.filter((e) => e.type.startsWith('failover'))).toEqual([
+        { type: 'failover-started' },
+      ]);
+    });
+
     it('is not active when nothing is healthy (there is nothing to fail over to)', async () => {
       const h = await harness(fleet());
       h.el(all(ok(10), ok(10)));

@@ -334,6 +334,12 @@ export class NodeRegistry {
     const serving = (n: ElNodeState): boolean => n.isHealthy && !n.drained;
     const primaryUp = this.elNodes.some((n) => n.tier === 'primary' && serving(n));
     const backupUp = this.elNodes.some((n) => n.tier === 'backup' && serving(n));
+    // Until every primary has its first verdict, "no primary is healthy" is not known
+    // (a backup checked first at start-up must not log a failover that never was).
+    const primaryPending = this.elNodes.some(
+      (n) => n.tier === 'primary' && !n.drained && !this.judged.has(n),
+    );
+    if (!primaryUp && primaryPending) return;
     const failover = !primaryUp && backupUp;
     if (failover === this.failover) return;
     this.failover = failover;

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigStore } from '../../config';
 import { countClientAnswer } from '../../metrics/http-responses';
@@ -95,14 +95,12 @@ function writeAnswer(
   if (res.headersSent || res.destroyed) return;
   const { body } = answer;
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  const headers: OutgoingHttpHeaders = {
-    'content-type': answer.contentType,
-    'content-length': length,
-  };
-  if (answer.retryAfter !== undefined) headers['retry-after'] = String(answer.retryAfter);
-  if (answer.cache !== undefined) headers['x-vixy-cache'] = answer.cache;
-  if (requestId !== undefined) headers['x-request-id'] = requestId;
-  if (close) headers.connection = 'close';
+  // A flat list: Node writes it as it is, without building and checking a header object.
+  const headers: string[] = ['content-type', answer.contentType, 'content-length', String(length)];
+  if (answer.retryAfter !== undefined) headers.push('retry-after', String(answer.retryAfter));
+  if (answer.cache !== undefined) headers.push('x-vixy-cache', answer.cache);
+  if (requestId !== undefined) headers.push('x-request-id', requestId);
+  if (close) headers.push('connection', 'close');
   res.writeHead(answer.status, headers);
   countClientAnswer('el', answer.status); // vixy_http_responses_total{route="el"}
   res.end(body);
