@@ -92,6 +92,8 @@ export class ProxyConfig {
   @IsInt(POSITIVE) @Min(1, POSITIVE) cl_event_keepalive_ms = 15000;
   /** Open GET /cl/eth/v1/events streams; 503 beyond. */
   @IsInt(POSITIVE) @Min(1, POSITIVE) max_event_streams = 1000;
+  /** Filters (eth_new*Filter) installed at once, over /el and /el/ws; -32005 beyond. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) max_filters = 10000;
 }
 
 export class WebSocketConfig {
@@ -110,6 +112,12 @@ export class WebSocketConfig {
   @IsInt(POSITIVE) @Min(1, POSITIVE) ping_interval_ms = 30000;
   /** A session on a backup moves back to a primary once one has been available this long. */
   @IsInt(NON_NEGATIVE) @Min(0, NON_NEGATIVE) failback_delay_ms = 3000;
+  /** WebSocket connections to each EL node, shared by every client session. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) @Max(16, { message: 'must be at most 16' })
+  upstream_connections_per_node = 2;
+  /** Recent blocks of the head log: how far newHeads, logs and filters can catch up. */
+  @IsInt(POSITIVE) @Min(1, POSITIVE) @Max(100000, { message: 'must be at most 100000' })
+  head_log_depth = 128;
 }
 
 export class AdminConfig {
