@@ -215,15 +215,16 @@ describe('GET /el/ws fuzzed', () => {
     expect(close?.code).toBe(1007);
   });
 
-  // Unlike POST /el (which forwards ids as they are, so refuses other types), a session
-  // sends its own ids upstream and answers with the client's, whatever JSON value it is.
-  it('answers with the client id whatever JSON value it is', async () => {
+  // Calls of a session are answered as POST /el answers them: an id that is not a string,
+  // a number or null makes the call invalid (-32600, id null), as JSON-RPC 2.0 says.
+  it('refuses an id that is not a string, a number or null, as POST /el does', async () => {
     const call = await exchange((ws) =>
       ws.send('{"jsonrpc":"2.0","id":[],"method":"eth_getBalance"}'),
     );
     expectWellFormed(call.frames);
-    expect(call.frames).toContainEqual(expect.objectContaining({ id: [], result: 'p1' }));
-    // A message that is not a call at all gets -32600 with id null, as JSON-RPC says.
+    expect(call.frames).toContainEqual(
+      expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) }),
+    );
     const invalid = await exchange((ws) => ws.send('[{"id":{"a":1}}]'));
     expectWellFormed(invalid.frames);
     expect(invalid.frames).toContainEqual([

@@ -113,10 +113,14 @@ export class WebSocketConfig {
   /** A session on a backup moves back to a primary once one has been available this long. */
   @IsInt(NON_NEGATIVE) @Min(0, NON_NEGATIVE) failback_delay_ms = 3000;
   /** WebSocket connections to each EL node, shared by every client session. */
-  @IsInt(POSITIVE) @Min(1, POSITIVE) @Max(16, { message: 'must be at most 16' })
+  @IsInt(POSITIVE)
+  @Min(1, POSITIVE)
+  @Max(16, { message: 'must be at most 16' })
   upstream_connections_per_node = 2;
   /** Recent blocks of the head log: how far newHeads, logs and filters can catch up. */
-  @IsInt(POSITIVE) @Min(1, POSITIVE) @Max(100000, { message: 'must be at most 100000' })
+  @IsInt(POSITIVE)
+  @Min(1, POSITIVE)
+  @Max(100000, { message: 'must be at most 100000' })
   head_log_depth = 128;
 }
 

@@ -28,6 +28,13 @@ export const WS_DIRECTIONS = ['client_to_upstream', 'upstream_to_client'] as con
 export type WsDirection = (typeof WS_DIRECTIONS)[number];
 
 /** `status` label of `vixy_ws_reconnection_attempts_total`. */
+/** `type` of vixy_ws_notifications_total: head-log deliveries, and shared upstream ones. */
+export const WS_NOTIFICATION_TYPES = ['newHeads', 'logs', 'other'] as const;
+export type WsNotificationType = (typeof WS_NOTIFICATION_TYPES)[number];
+
+/** `type` of vixy_el_filters_active. */
+export const FILTER_TYPES = ['block', 'log', 'pending'] as const;
+
 export const WS_ATTEMPT_STATUSES = ['success', 'failure'] as const;
 export type WsAttemptStatus = (typeof WS_ATTEMPT_STATUSES)[number];
 

@@ -14,6 +14,8 @@ import {
   UPSTREAM_ERROR_KINDS,
   WS_ATTEMPT_STATUSES,
   WS_DIRECTIONS,
+  WS_NOTIFICATION_TYPES,
+  FILTER_TYPES,
 } from './metrics.labels';
 
 // Every metric Vixy exposes. The names of the contract (DESIGN.md) come from the
@@ -61,6 +63,12 @@ export const M = {
   wsSubscriptionsActive: 'vixy_ws_subscriptions_active',
   wsSubscriptions: 'vixy_ws_subscriptions_total',
   wsUpstreamNode: 'vixy_ws_upstream_node',
+  wsUpstreamConnections: 'vixy_ws_upstream_connections',
+  wsNotifications: 'vixy_ws_notifications_total',
+  elHeadLogHeight: 'vixy_el_head_log_height',
+  elHeadLogReorgs: 'vixy_el_head_log_reorgs_total',
+  elHeadLogBackfilled: 'vixy_el_head_log_backfilled_blocks_total',
+  elFiltersActive: 'vixy_el_filters_active',
   clEventStreamsActive: 'vixy_cl_event_streams_active',
   clEventStreamMoves: 'vixy_cl_event_stream_moves_total',
   clEvents: 'vixy_cl_events_total',
@@ -190,6 +198,33 @@ export const metricProviders = [
     name: M.wsUpstreamNode,
     help: 'Client sessions currently served by each EL node',
     labelNames: ['node'],
+  }),
+  makeGaugeProvider({
+    name: M.wsUpstreamConnections,
+    help: 'Open WebSocket connections to each EL node, shared by every client session',
+    labelNames: ['node'],
+  }),
+  makeCounterProvider({
+    name: M.wsNotifications,
+    help: `Subscription notifications sent to clients, by type (${WS_NOTIFICATION_TYPES.join(', ')})`,
+    labelNames: ['type'],
+  }),
+  makeGaugeProvider({
+    name: M.elHeadLogHeight,
+    help: 'Number of the newest block of the head log (the canonical chain Vixy follows)',
+  }),
+  makeCounterProvider({
+    name: M.elHeadLogReorgs,
+    help: 'Reorganisations of the chain seen by the head log',
+  }),
+  makeCounterProvider({
+    name: M.elHeadLogBackfilled,
+    help: 'Blocks the head log fetched over HTTP (holes, parents of a reorg)',
+  }),
+  makeGaugeProvider({
+    name: M.elFiltersActive,
+    help: `Installed filters, by type (${FILTER_TYPES.join(', ')})`,
+    labelNames: ['type'],
   }),
   makeGaugeProvider({
     name: M.clEventStreamsActive,

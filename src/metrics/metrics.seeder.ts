@@ -10,6 +10,8 @@ import {
   UPSTREAM_ERROR_KINDS,
   WS_ATTEMPT_STATUSES,
   WS_DIRECTIONS,
+  WS_NOTIFICATION_TYPES,
+  FILTER_TYPES,
 } from './metrics.labels';
 import { VIXY_VERSION } from '../version';
 import { VixyMetrics } from './metrics.service';
@@ -41,6 +43,7 @@ export class MetricsSeeder {
       // Request counts and durations are created by each node's upstream object (bound
       // children: a zero() here would replace the series they write into).
       metrics.wsUpstreamNode.inc({ node: labels.node }, 0);
+      metrics.wsUpstreamConnections.inc({ node: labels.node }, 0);
     }
     for (const labels of cl) {
       metrics.clEventUpstreamNode.inc(labels, 0);
@@ -55,6 +58,8 @@ export class MetricsSeeder {
       metrics.rateLimited.inc({ layer }, 0);
     }
     for (const direction of WS_DIRECTIONS) metrics.wsMessages.inc({ direction }, 0);
+    for (const type of WS_NOTIFICATION_TYPES) metrics.wsNotifications.inc({ type }, 0);
+    for (const type of FILTER_TYPES) metrics.elFiltersActive.set({ type }, 0);
     for (const status of WS_ATTEMPT_STATUSES) metrics.wsReconnectionAttempts.inc({ status }, 0);
     for (const reason of CL_EVENT_MOVE_REASONS) metrics.clEventStreamMoves.inc({ reason }, 0);
     for (const reason of CL_EVENT_REJECT_REASONS) metrics.clEventStreamsRejected.inc({ reason }, 0);

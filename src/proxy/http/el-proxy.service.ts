@@ -18,12 +18,15 @@ import { type ElAnswer, errorAnswer, JSON_CONTENT_TYPE } from './el-answer';
 import { ElCacheLayer, type CacheStep } from './el-cache';
 import { ElFinality } from './el-finality.service';
 import { ElForwarder } from './el-forwarder';
+import { filterStep, hasFilterCall } from './el-filters';
+import { ChainFollower } from '../ws/chain-follower.service';
 
 const EMPTY = Buffer.alloc(0);
 
 /**
- * POST /el: parses the JSON-RPC payload once, answers what it can by itself (parse
- * errors, invalid requests, denied methods, limits), counts the calls by method and
+ * POST /el (and every call of /el/ws): parses the JSON-RPC payload once, answers what it
+ * can by itself (parse errors, invalid requests, denied methods, limits, Vixy's own
+ * filters), counts the calls by method and
  * hands the rest to the forwarder. The client's bytes are forwarded as they came unless
  * Vixy must assemble the request (see ElForwarder).
  */
@@ -43,6 +46,7 @@ export class ElProxy {
     private readonly metrics: VixyMetrics,
     cache: AnswerCache,
     finality: ElFinality,
+    private readonly chain: ChainFollower,
   ) {
     this.cache = new ElCacheLayer(cache, () => finality.height);
     this.limits = limitsOf(store.current);
@@ -74,15 +78,21 @@ export class ElProxy {
     }
     if (payload.kind === 'single') this.count(payload.call.call.method);
     else for (const call of payload.calls) this.count(call.call.method);
+    let forwarded = payload;
+    if (hasFilterCall(payload)) {
+      const step = filterStep(this.chain, payload);
+      if (step.kind === 'answered') return step.answer;
+      forwarded = step.payload;
+    }
     const request = {
-      payload,
+      payload: forwarded,
       body: bytes,
       contentType: contentType ?? JSON_CONTENT_TYPE,
-      routing: { transport: 'http' as const, methods: methodsOf(payload) },
+      routing: { transport: 'http' as const, methods: methodsOf(forwarded) },
       requestId,
     };
     if (!this.cache.enabled) return this.forwarder.forward(request);
-    const step = this.cache.step(payload);
+    const step = this.cache.step(forwarded);
     return step instanceof Promise
       ? step.then((s) => this.afterCache(request, s))
       : this.afterCache(request, step);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChainModule } from '../ws/chain.module';
 import { HealthModule } from '../../health/health.module';
 import { EventsModule } from '../events/events.module';
 import { FailoverModule } from '../failover/failover.module';
@@ -11,7 +12,7 @@ import { HttpProxyRoutes } from './http-proxy.routes';
 
 /** POST /el and ANY /cl/* (GET /cl/eth/v1/events served by EventsModule). */
 @Module({
-  imports: [HealthModule, FailoverModule, EventsModule, CacheModule],
+  imports: [HealthModule, FailoverModule, EventsModule, CacheModule, ChainModule],
   providers: [ElProxy, ElHttpHandler, ClProxy, HttpProxyRoutes, ElFinality],
   exports: [ElProxy, ClProxy],
 })

@@ -17,7 +17,12 @@ import { type BucketFactory, NodeBudget } from '../rate-limit/node-budget';
 import { createNodeBucket } from '../rate-limit/shared-token-bucket';
 import { type Clock, InjectRateLimitClock } from '../rate-limit/rate-limit.constants';
 import { type ClUpstream, type ElUpstream, Upstream } from './upstream';
-import { InjectUpstreamPoolFactory, type UpstreamPoolFactory } from './upstream.constants';
+import { NodeSockets, type SocketFactory } from './node-sockets';
+import {
+  InjectUpstreamPoolFactory,
+  InjectUpstreamSocketFactory,
+  type UpstreamPoolFactory,
+} from './upstream.constants';
 import {
   bindUpstreamMetrics,
   dropErrorMetrics,
@@ -57,12 +62,15 @@ export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplic
     cl: new Map<string, ClUpstream>(),
   };
   private events: Subscription | undefined;
+  /** What an upstream was built from (its URLs): a node whose key changed gets a new one. */
+  private readonly keys = new WeakMap<Upstream, string>();
 
   constructor(
     private readonly store: ConfigStore,
     private readonly registry: NodeRegistry,
     private readonly metrics: VixyMetrics,
     @InjectUpstreamPoolFactory() private readonly createPool: UpstreamPoolFactory,
+    @InjectUpstreamSocketFactory() private readonly createSocket: SocketFactory,
     @InjectRateLimitClock() private readonly clock: Clock,
     private readonly redis: RedisService,
   ) {
@@ -114,7 +122,11 @@ export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplic
   }
 
   private sync(): void {
-    this.elList = this.syncLayer(this.byName.el, this.registry.el(), (n) => n.config.http_url);
+    this.elList = this.syncLayer(
+      this.byName.el,
+      this.registry.el(),
+      (n) => `${n.config.http_url} ${n.config.ws_url}`,
+    );
     this.clList = this.syncLayer(this.byName.cl, this.registry.cl(), (n) => n.config.url);
     this.byState = new Map<Readonly<NodeState>, Upstream>([
       ...this.elList.map((u) => [u.node, u] as const),
@@ -136,7 +148,7 @@ export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplic
     }
     return nodes.map((node) => {
       const kept = byName.get(node.name);
-      if (kept !== undefined && kept.url === urlOf(node) && !kept.isClosed) {
+      if (kept !== undefined && this.keys.get(kept) === urlOf(node) && !kept.isClosed) {
         kept.budget.setLimits(node.config, now);
         let children = kept.metrics;
         if (children.key !== labelKey(node)) {
@@ -148,12 +160,14 @@ export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplic
       }
       if (kept !== undefined) void this.close(kept, false);
       const created = this.create(node, urlOf(node), now);
+      this.keys.set(created, urlOf(node));
       byName.set(node.name, created);
       return created;
     });
   }
 
-  private create<N extends NodeState>(node: Readonly<N>, url: string, now: number): Upstream<N> {
+  private create<N extends NodeState>(node: Readonly<N>, key: string, now: number): Upstream<N> {
+    const url = node.layer === 'el' ? (node as Readonly<ElNodeState>).config.http_url : key;
     const target = parseTarget(url);
     const timeout = Math.min(this.store.current.global.proxy_timeout_ms, MAX_CONNECT_TIMEOUT_MS);
     return new Upstream<N>({
@@ -163,7 +177,39 @@ export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplic
       pool: this.createPool(target.origin, { connect: { timeout } }),
       budget: new NodeBudget(node.config, now, this.bucketsOf(node)),
       metrics: bindUpstreamMetrics(this.metrics, node),
+      sockets: node.layer === 'el' ? this.socketsOf(node as Readonly<ElNodeState>) : undefined,
     });
+  }
+
+  /**
+   * The shared WebSocket connections of an EL node, opened by their first user (the head
+   * log, at bootstrap). A connection that fails takes the node out of WebSocket rotation
+   * only (NodeSockets.available); the node's HTTP health is the checks' business.
+   */
+  private socketsOf(node: Readonly<ElNodeState>): NodeSockets {
+    const gauge = this.metrics.wsUpstreamConnections.labels(node.name);
+    let wasAvailable = false;
+    const sockets: NodeSockets = new NodeSockets({
+      name: node.name,
+      url: node.config.ws_url,
+      count: this.store.current.websocket.upstream_connections_per_node,
+      connect: this.createSocket,
+      requestTimeoutMs: () => this.store.current.global.proxy_timeout_ms,
+      onChange: (open) => {
+        gauge.set(open);
+        if (open > 0 && !wasAvailable) {
+          this.logger.log({ node: node.name }, 'WebSocket connection to the node open');
+        }
+        if (open === 0 && wasAvailable && !sockets.isClosed) {
+          this.logger.warn(
+            { node: node.name, reason: sockets.lastFailure ?? 'closed' },
+            'no WebSocket connection to the node: out of WebSocket rotation until one opens',
+          );
+        }
+        wasAvailable = open > 0;
+      },
+    });
+    return sockets;
   }
 
   /** Budgets of the whole fleet of replicas with `[redis]`, this process's own without. */
@@ -176,6 +222,7 @@ export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplic
   private async close(upstream: Upstream, removed: boolean): Promise<void> {
     if (upstream.isClosed) return;
     upstream.markClosed();
+    upstream.sockets?.close();
     void upstream.budget.close();
     if (removed) {
       dropUpstreamMetrics(this.metrics, upstream.layer, upstream.metrics.key);

@@ -14,3 +14,9 @@ export const InjectUpstreamPoolFactory = (): ParameterDecorator => Inject(UPSTRE
 
 export const undiciPoolFactory: UpstreamPoolFactory = (origin, options) =>
   new Pool(origin, options);
+
+/** Token of the SocketFactory that opens a node's shared WebSocket connections (tests swap it). */
+export const UPSTREAM_SOCKET_FACTORY = Symbol('UPSTREAM_SOCKET_FACTORY');
+
+export const InjectUpstreamSocketFactory = (): ParameterDecorator =>
+  Inject(UPSTREAM_SOCKET_FACTORY);

@@ -1,6 +1,7 @@
 import { type Dispatcher } from 'undici';
 import { type ClNodeState, type ElNodeState, type NodeState } from '../../health/node-state';
 import { type NodeBudget } from '../rate-limit/node-budget';
+import { type NodeSockets } from './node-sockets';
 import { type UpstreamMetrics } from './upstream-metrics';
 import { type UpstreamTarget } from './upstream-target';
 
@@ -16,11 +17,14 @@ export interface UpstreamParts<N extends NodeState> {
   readonly pool: Dispatcher;
   readonly budget: NodeBudget;
   readonly metrics: UpstreamMetrics;
+  /** EL nodes: the shared WebSocket connections (not connected until started). */
+  readonly sockets?: NodeSockets;
 }
 
 /**
  * Everything of one node that the proxy uses, in one object: its state in the node
- * registry, its HTTP connection pool and where requests go, its call budget, its recent
+ * registry, its HTTP connection pool and where requests go, its shared WebSocket
+ * connections (EL), its call budget, its recent
  * latency and its metric children. Created, changed and closed only by the
  * UpstreamRegistry; the hot path reads its fields and never builds anything per request
  * that could live here.
@@ -32,6 +36,7 @@ export class Upstream<N extends NodeState = NodeState> {
   readonly target: UpstreamTarget;
   readonly pool: Dispatcher;
   readonly budget: NodeBudget;
+  readonly sockets: NodeSockets | undefined;
   /** EL: the request headers of a JSON POST (content type, authorization), built once. */
   readonly jsonHeaders: readonly string[];
   private state: Readonly<N>;
@@ -47,6 +52,7 @@ export class Upstream<N extends NodeState = NodeState> {
     this.target = parts.target;
     this.pool = parts.pool;
     this.budget = parts.budget;
+    this.sockets = parts.sockets;
     this.children = parts.metrics;
     const { authorization } = parts.target;
     this.jsonHeaders =

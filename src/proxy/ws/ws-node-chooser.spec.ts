@@ -12,7 +12,6 @@ function setup(
   limits: { max_qps?: number }[] = [],
 ) {
   const upstreams = nodes.map((n, i) => upstreamOf(n, limits[i] ?? {}));
-  const reports: string[] = [];
   let now = 10_000;
   const chooser = new WsNodeChooser({
     selector: new LayerSelector(
@@ -22,16 +21,10 @@ function setup(
       () => 0,
     ),
     upstreams: () => upstreams,
-    reportFailure: (name, reason) => {
-      reports.push(`${name}: ${reason}`);
-      const n = nodes.find((x) => x.name === name);
-      if (n) n.passiveFailure = reason;
-    },
     failbackDelayMs: () => 3000,
     now: () => now,
-    budgetNow: () => 0,
   });
-  return { chooser, reports, advance: (ms: number) => (now += ms) };
+  return { chooser, upstreams, advance: (ms: number) => (now += ms) };
 }
 
 const withWs = (n: ElNodeState) => ({
@@ -40,14 +33,14 @@ const withWs = (n: ElNodeState) => ({
 });
 
 describe('WsNodeChooser', () => {
-  it('picks through the selector and the strategy, with the real URL', () => {
+  it('picks through the selector and the strategy', () => {
     const nodes = [
       elNode('p1', 'primary', 0),
       elNode('p2', 'primary', 1),
       elNode('b1', 'backup', 2),
     ].map(withWs);
     const { chooser } = setup(nodes);
-    expect(chooser.pick()).toEqual({ name: 'p1', url: 'ws://p1/v2/secret-key' });
+    expect(chooser.pick()?.name).toBe('p1');
     const rr = setup(nodes, new RoundRobinStrategy()).chooser;
     expect([rr.pick()?.name, rr.pick()?.name, rr.pick()?.name]).toEqual(['p1', 'p2', 'p1']);
   });
@@ -58,12 +51,11 @@ describe('WsNodeChooser', () => {
       elNode('b1', 'backup', 1),
       elNode('b2', 'backup', 2),
     ];
-    const { chooser, reports } = setup(nodes);
+    const { chooser } = setup(nodes);
     expect(chooser.pick()?.name).toBe('b1');
     nodes[1].drained = true;
     expect(chooser.pick()?.name).toBe('b2');
-    chooser.reportFailure('b2', 'closed (1006)');
-    expect(reports).toEqual(['b2: closed (1006)']);
+    nodes[2].passiveFailure = 'closed (1006)';
     // Only reported nodes left: they are tried rather than nothing.
     expect(chooser.pick()?.name).toBe('b2');
     nodes[2].isHealthy = false;
@@ -96,10 +88,31 @@ describe('WsNodeChooser', () => {
     expect(chooser.verdict('b1')).toBe('fail-back');
   });
 
-  it('charges calls to the node budget and says how long to wait when it is out', () => {
-    const nodes = [elNode('p1', 'primary', 0)];
-    const { chooser } = setup(nodes, undefined, [{ max_qps: 2 }]);
-    expect([chooser.charge('p1'), chooser.charge('p1')]).toEqual([0, 0]);
-    expect(chooser.charge('p1')).toBe(500);
+  it('prefers a node with an open WebSocket connection, and moves off one that lost them', () => {
+    const nodes = [elNode('p1', 'primary', 0), elNode('p2', 'primary', 1)];
+    const { chooser, upstreams } = setup(nodes);
+    const open = new Map([
+      ['p1', false],
+      ['p2', true],
+    ]);
+    for (const u of upstreams) {
+      Object.defineProperty(u, 'sockets', {
+        value: {
+          get available() {
+            return open.get(u.name);
+          },
+        },
+      });
+    }
+    expect(chooser.pick()?.name).toBe('p2');
+    expect(chooser.verdict('p1')).toBe('unavailable');
+    open.set('p1', true);
+    expect(chooser.pick()?.name).toBe('p1');
+    expect(chooser.verdict('p2')).toBeNull();
+    open.set('p1', false);
+    open.set('p2', false);
+    // No node has a connection: any available node (its HTTP feeds the head log).
+    expect(chooser.pick()?.name).toBe('p1');
+    expect(chooser.verdict('p1')).toBeNull();
   });
 });

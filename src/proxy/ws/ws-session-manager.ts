@@ -6,8 +6,6 @@ import { type ClientSocket, type SessionDeps } from './ws-session.types';
 export interface WsManagerOptions {
   readonly maxSessions: number;
   readonly pingIntervalMs: number;
-  /** How often requests are checked against the request timeout. */
-  readonly sweepIntervalMs: number;
 }
 
 /** Session counters the manager keeps (bound to VixyMetrics by the Nest service). */
@@ -21,8 +19,8 @@ const CLOSE_POLL_MS = 20;
 
 /**
  * Every client session of the process: admission (max_sessions), one shared heartbeat
- * and one shared timeout sweep for all of them (no timer per idle session), and one
- * pass over the sessions when node states change.
+ * for all of them (no timer per idle session), one pass over the sessions when node
+ * states change, and one over those that follow the head log when it changed.
  */
 export class WsSessionManager {
   private readonly sessions = new Map<number, { session: WsSession; client: ClientSocket }>();
@@ -45,16 +43,7 @@ export class WsSessionManager {
     return this.sessions.size;
   }
 
-  /** Sessions served by each node (for tests and diagnostics). */
-  byNode(): Map<string | null, number> {
-    const counts = new Map<string | null, number>();
-    for (const { session } of this.sessions.values()) {
-      counts.set(session.node, (counts.get(session.node) ?? 0) + 1);
-    }
-    return counts;
-  }
-
-  /** Starts (or, after a reload, restarts) the shared heartbeat and timeout sweep. */
+  /** Starts (or, after a reload, restarts) the shared heartbeat. */
   start(): void {
     if (!this.accepting) return;
     const { clock } = this.deps();
@@ -62,7 +51,6 @@ export class WsSessionManager {
     const options = this.options();
     this.timers = [
       clock.setInterval(() => this.each((s) => s.heartbeat()), options.pingIntervalMs),
-      clock.setInterval(() => this.each((s) => s.sweep()), options.sweepIntervalMs),
     ];
   }
 
@@ -97,6 +85,11 @@ export class WsSessionManager {
     });
   }
 
+  /** The head log changed: every session that follows it takes what is new. */
+  chainChanged(): void {
+    for (const { session } of this.sessions.values()) if (session.following) session.pull();
+  }
+
   /**
    * Shutdown: refuse new clients, answer what is outstanding, close every client with
    * 1001 and wait (bounded) for the close frames to go out.
@@ -107,6 +100,7 @@ export class WsSessionManager {
     this.timers = [];
     const clients = [...this.sessions.values()].map(({ client }) => client);
     this.each((s) => s.shutdown());
+    await new Promise((resolve) => setImmediate(resolve));
     const until = Date.now() + waitMs;
     while (clients.some((c) => c.readyState !== CLOSED) && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));

@@ -1,57 +1,53 @@
+import { randomBytes } from 'node:crypto';
 import { type Socket } from 'node:net';
-import { type RawData, type WebSocket } from 'ws';
-import { type Backoff } from './backoff';
+import { type RawData } from 'ws';
 import { type TimerHandle } from '../../common/clock';
-import { SessionCore } from './session-core';
-import { type SessionOutput } from './session-core.types';
+import {
+  ChainRpcError,
+  type FeedSubscription,
+  gapCloseReason,
+  NOTIFICATION_PREFIX,
+  parseLogCriteria,
+  SUBSCRIPTION_GAP_CLOSE_CODE,
+} from '../chain';
+import { scanArray, scanSingle, type ValueScan } from '../jsonrpc/json-scan';
 import { rpcErrorText, WsCloseCode, WsCloseReason } from './ws-errors';
-import { type WsTarget } from './ws-node-chooser';
 import { type ClientSocket, type SessionDeps } from './ws-session.types';
 
 const OPEN = 1;
-/** Upstream bytes go to the client as the text frames they came in. */
 const TEXT_FRAME = { binary: false } as const;
+const NOTE_TAIL = Buffer.from('","result":');
+const NOTE_END = Buffer.from('}}');
 
-/** One upstream WebSocket of a session. */
-interface Link {
-  readonly gen: number;
-  readonly node: string;
-  readonly ws: WebSocket;
-  /** Why this connection was opened, for the log line of the move. */
-  readonly why: string;
-  readonly drainOld: boolean;
-  open: boolean;
-  /** A pong (or the open) arrived since the last ping. */
-  alive: boolean;
-  /** The session dropped it on purpose: its close is not a failure. */
-  released: boolean;
-  failure: string | null;
+/** A client subscription: read from the head log, or a share of an upstream one. */
+type ClientSub =
+  | { readonly kind: 'feed'; readonly feed: FeedSubscription; readonly idBytes: Buffer }
+  | { readonly kind: 'shared'; release: (() => void) | null };
+
+/** A client frame waiting for a node (none is available). */
+interface Queued {
+  readonly raw: Buffer;
+  readonly idJson: string;
 }
 
 /**
- * The I/O shell of one client session: the client socket, its upstream sockets, timers
- * and node choice around a SessionCore, which holds all the bookkeeping. Nothing here
- * decides what a message means; everything here decides when and where it goes.
+ * One client of /el/ws. It owns no upstream socket:
+ * - calls (single or batch) are answered through the same path as POST /el (retries,
+ *   budgets, filters, cache, exact ids), with at most `max_pending_requests` in flight;
+ *   while no EL node is available they wait (at most `max_queued_messages`), and the
+ *   client is closed with 1013 after `reconnect_deadline_ms` without a node;
+ * - `newHeads` and `logs` subscriptions are read from the head log (every canonical
+ *   block once, in order; a subscription that cannot go on without a gap closes the
+ *   session with 4410); other types share one upstream subscription per type;
+ * - eth_subscribe / eth_unsubscribe are answered by the session itself.
  */
 export class WsSession {
-  private readonly core: SessionCore;
-  private readonly links = new Map<number, Link>();
-  private readonly backoff: Backoff;
-  /** Spaces out planned moves that failed (connect failed, re-subscribe refused). */
-  private readonly plannedBackoff: Backoff;
-  private plannedNotBefore = 0;
-  /** The pending retry follows a failed attempt (wait for it) rather than a lack of nodes. */
-  private retryAfterFailure = false;
-  private gen = 0;
-  /** The attempt under way (at most one), not yet open. */
-  private connecting: Link | null = null;
-  private servingNode: string | null = null;
-  /** The node lost last, while the session waits for another. */
-  private lostNode: string | null = null;
-  private everServed = false;
-  private attempts = 0;
-  private retryTimer: TimerHandle | null = null;
-  private deadlineTimer: TimerHandle | null = null;
+  private readonly subs = new Map<string, ClientSub>();
+  private feeds = 0;
+  private subscribing = 0;
+  private pending = 0;
+  private queue: Queued[] = [];
+  private deadline: TimerHandle | null = null;
   private clientAlive = true;
   private corked = false;
   private closing = false;
@@ -62,9 +58,6 @@ export class WsSession {
     private readonly client: ClientSocket,
     private readonly deps: SessionDeps,
   ) {
-    this.backoff = deps.backoff();
-    this.plannedBackoff = deps.backoff();
-    this.core = new SessionCore(deps.limits, this.output(), () => deps.clock.now());
     client.on('message', (data, isBinary) => this.onClientMessage(data, isBinary));
     client.on('pong', () => {
       this.clientAlive = true;
@@ -73,100 +66,232 @@ export class WsSession {
     client.on('error', () => undefined);
   }
 
-  /** The node serving the session now, if any. */
-  get node(): string | null {
-    return this.servingNode;
+  /** True while the session has a head-log subscription (it is pulled after each change). */
+  get following(): boolean {
+    return this.feeds > 0;
   }
 
   start(): void {
-    this.armDeadline();
-    this.connectNow();
+    if (!this.deps.nodeAvailable()) this.armDeadline();
   }
 
-  /** Node states changed: reconnect now if waiting, or move if the rules say so. */
+  /** Node states changed: queued calls go out once a node is available. */
   reconsider(): void {
-    if (this.ended || this.closing) return;
-    if (this.core.currentGen() === null) {
-      if (!this.connecting && !(this.retryTimer && this.retryAfterFailure)) this.connectNow();
-      return;
-    }
-    if (this.connecting || this.core.nextGen() !== null || !this.servingNode) return;
-    if (this.deps.clock.now() < this.plannedNotBefore) return;
-    const verdict = this.deps.nodes.verdict(this.servingNode);
-    if (!verdict) return;
-    const target = this.deps.nodes.pick();
-    if (!target || target.name === this.servingNode) return;
-    const why = verdict === 'fail-back' ? 'a primary is available again' : 'node unavailable';
-    this.openLink(target, why, verdict === 'fail-back');
+    if (this.ended || !this.deps.nodeAvailable()) return;
+    this.clearDeadline();
+    const queued = this.queue;
+    this.queue = [];
+    for (const q of queued) this.send(q.raw, q.idJson);
   }
 
-  /** Keep-alive: a client or upstream that missed the previous ping is dead. */
+  /** Keep-alive: a client that missed the previous ping is dead. */
   heartbeat(): void {
     if (this.ended) return;
     if (!this.clientAlive) {
-      this.deps.log.debug(`session ${this.id}: no pong from the client, closing`);
       this.client.terminate();
       this.end();
       return;
     }
     this.clientAlive = false;
     if (this.client.readyState === OPEN) this.client.ping();
-    for (const link of this.links.values()) {
-      if (!link.open) continue;
-      if (!link.alive) {
-        link.failure = 'no pong within the ping interval';
-        link.ws.terminate();
-        continue;
+  }
+
+  /** The head log changed: what each of its subscriptions gets now. */
+  pull(): void {
+    if (this.ended || this.closing || this.feeds === 0) return;
+    for (const [id, sub] of this.subs) {
+      if (sub.kind !== 'feed') continue;
+      const { suffixes, end } = sub.feed.pull();
+      for (const suffix of suffixes) {
+        this.toClient(Buffer.concat([NOTIFICATION_PREFIX, sub.idBytes, suffix]));
+        this.deps.metrics.notified(sub.feed.kind);
       }
-      link.alive = false;
-      link.ws.ping();
+      if (end !== undefined) {
+        this.deps.log.log(`session ${this.id}: subscription ${id} ended: ${gapCloseReason(end)}`);
+        this.closeClient(SUBSCRIPTION_GAP_CLOSE_CODE, gapCloseReason(end));
+        return;
+      }
     }
   }
 
-  /** Answers requests that waited longer than the request timeout. */
-  sweep(): void {
-    if (!this.ended) this.core.expire(this.deps.clock.now());
-  }
-
-  /** Server shutdown: answer what is outstanding, close the client with 1001. */
+  /** Server shutdown: close the client with 1001. */
   shutdown(): void {
-    if (this.ended) return;
-    this.core.shutdown('closing');
     this.closeClient(WsCloseCode.goingAway, WsCloseReason.shutdown);
   }
 
-  // ---- client ------------------------------------------------------------------------
+  // ---- client frames -----------------------------------------------------------------
 
   private onClientMessage(data: RawData, isBinary: boolean): void {
     if (this.ended) return;
     this.deps.metrics.fromClient();
-    if (isBinary) return this.sendToClient(rpcErrorText('null', 'binary'));
+    if (isBinary) return this.toClient(rpcErrorText('null', 'binary'));
     const raw = rawBuffer(data);
     let msg: unknown;
     try {
-      msg = JSON.parse(raw.toString());
+      msg = JSON.parse(raw.toString('utf8'));
     } catch {
-      return this.sendToClient(rpcErrorText('null', 'parse'));
+      return this.toClient(rpcErrorText('null', 'parse'));
     }
-    this.core.clientMessage(msg, raw);
+    if (!Array.isArray(msg)) {
+      const idJson = idJsonOf(raw, scanSingle(raw), msg);
+      if (isLocal(msg)) {
+        if (idJson === undefined) return; // a subscribe notification: nothing to answer
+        void this.local(msg, idJson).then((text) => this.toClient(text));
+        return;
+      }
+      return this.call(raw, idJson ?? 'null');
+    }
+    if (!msg.some(isLocal)) return this.call(raw, 'null');
+    void this.mixedBatch(msg, raw);
   }
 
-  private sendToClient(data: string | Buffer): void {
+  /** A batch with eth_subscribe / eth_unsubscribe: each element on its own, answers in order. */
+  private async mixedBatch(msg: readonly unknown[], raw: Buffer): Promise<void> {
+    const scans = scanArray(raw);
+    const answers = await Promise.all(
+      msg.map((el, i): Promise<string | undefined> | string | undefined => {
+        const scan = scans?.[i];
+        const idJson = idJsonOf(raw, scan, el);
+        if (isLocal(el)) return idJson === undefined ? undefined : this.local(el, idJson);
+        const bytes = scan ? raw.subarray(scan.span.start, scan.span.end) : Buffer.from('null');
+        return this.deps.call(bytes).then((a) => (a.length === 0 ? undefined : a.toString()));
+      }),
+    );
+    const parts = answers.filter((a): a is string => a !== undefined);
+    if (parts.length > 0) this.toClient(`[${parts.join(',')}]`);
+  }
+
+  /** A call for the nodes: now, or queued while no node is available. */
+  private call(raw: Buffer, idJson: string): void {
+    if (this.deps.nodeAvailable()) return this.send(raw, idJson);
+    const max = this.deps.limits.maxQueuedMessages;
+    if (this.queue.length >= max)
+      return this.toClient(rpcErrorText(idJson, 'queue-limit', `${max}`));
+    this.queue.push({ raw, idJson });
+    this.armDeadline();
+  }
+
+  private send(raw: Buffer, idJson: string): void {
+    const max = this.deps.limits.maxPendingRequests;
+    if (this.pending >= max) return this.toClient(rpcErrorText(idJson, 'pending-limit', `${max}`));
+    this.pending++;
+    this.deps.call(raw).then(
+      (answer) => {
+        this.pending--;
+        if (answer.length > 0) this.toClient(answer);
+      },
+      () => {
+        this.pending--;
+        this.toClient(rpcErrorText(idJson, 'internal'));
+      },
+    );
+  }
+
+  // ---- subscriptions -----------------------------------------------------------------
+
+  /** eth_subscribe or eth_unsubscribe, answered by the session; resolves to the answer text. */
+  private async local(msg: Record<string, unknown>, idJson: string): Promise<string> {
+    const params = msg.params;
+    if (msg.method === 'eth_unsubscribe') {
+      const id: unknown = Array.isArray(params) ? params[0] : undefined;
+      return result(idJson, typeof id === 'string' && this.unsubscribe(id) ? 'true' : 'false');
+    }
+    const max = this.deps.limits.maxSubscriptions;
+    if (this.subs.size + this.subscribing >= max) {
+      return rpcErrorText(idJson, 'subscription-limit', `${max}`);
+    }
+    if (!Array.isArray(params) || typeof params[0] !== 'string') {
+      return new ChainRpcError(
+        -32602,
+        'invalid argument 0: expected a subscription type',
+      ).answerText(idJson);
+    }
+    const type = params[0];
+    if (type === 'newHeads' || type === 'logs') {
+      let feed: FeedSubscription;
+      try {
+        if (type === 'newHeads') {
+          if (params.length > 1)
+            throw new ChainRpcError(-32602, 'too many arguments, want at most 1');
+          feed = this.deps.chain.feed.newHeads();
+        } else {
+          feed = this.deps.chain.feed.logs(parseLogCriteria(params, 1));
+        }
+      } catch (err) {
+        if (err instanceof ChainRpcError) return err.answerText(idJson);
+        throw err;
+      }
+      const id = newSubscriptionId();
+      this.subs.set(id, { kind: 'feed', feed, idBytes: Buffer.from(id) });
+      this.feeds++;
+      this.deps.metrics.subscriptions(1);
+      return result(idJson, `"${id}"`);
+    }
+    return this.sharedSubscribe(params, idJson);
+  }
+
+  private async sharedSubscribe(params: readonly unknown[], idJson: string): Promise<string> {
+    const id = newSubscriptionId();
+    const head = Buffer.concat([NOTIFICATION_PREFIX, Buffer.from(id), NOTE_TAIL]);
+    const sub: ClientSub = { kind: 'shared', release: null };
+    this.subscribing++;
+    const outcome = await this.deps.chain.shared.subscribe(
+      params,
+      (json) => {
+        if (this.subs.get(id) !== sub) return;
+        this.toClient(Buffer.concat([head, Buffer.from(json), NOTE_END]));
+        this.deps.metrics.notified('other');
+      },
+      this.deps.limits.requestTimeoutMs,
+    );
+    this.subscribing--;
+    if (!outcome.ok) {
+      const error = JSON.stringify(outcome.error ?? { code: -32603, message: 'refused' });
+      return `{"jsonrpc":"2.0","id":${idJson},"error":${error}}`;
+    }
+    if (this.ended) {
+      outcome.release();
+      return result(idJson, `"${id}"`);
+    }
+    sub.release = outcome.release;
+    this.subs.set(id, sub);
+    this.deps.metrics.subscriptions(1);
+    return result(idJson, `"${id}"`);
+  }
+
+  private unsubscribe(id: string): boolean {
+    const sub = this.subs.get(id);
+    if (sub === undefined) return false;
+    this.subs.delete(id);
+    this.drop(sub);
+    this.deps.metrics.subscriptions(-1);
+    return true;
+  }
+
+  private drop(sub: ClientSub): void {
+    if (sub.kind === 'feed') {
+      sub.feed.close();
+      this.feeds--;
+    } else {
+      sub.release?.();
+      sub.release = null;
+    }
+  }
+
+  // ---- client socket -----------------------------------------------------------------
+
+  private toClient(data: string | Buffer): void {
     const client = this.client;
     if (this.ended || this.closing || client.readyState !== OPEN) return;
     this.cork();
     client.send(data, TEXT_FRAME);
     this.deps.metrics.toClient();
     if (client.bufferedAmount > this.deps.maxClientBufferBytes) {
-      this.deferClose(WsCloseCode.policyViolation, WsCloseReason.slowClient);
+      this.closeClient(WsCloseCode.policyViolation, WsCloseReason.slowClient);
     }
   }
 
-  /**
-   * Frames sent to the client in one tick (e.g. every notification of one upstream
-   * read) leave in one write instead of one system call each: the client's TCP socket
-   * is corked until the end of the tick. `_socket` is ws's own reference to it.
-   */
+  /** Frames sent in one tick (every notification of one block) leave in one write. */
   private cork(): void {
     if (this.corked) return;
     const socket = (this.client as { _socket?: Socket })._socket;
@@ -179,226 +304,75 @@ export class WsSession {
     });
   }
 
-  /** Closing from inside a core callback must wait until the core has returned. */
-  private deferClose(code: number, reason: string): void {
-    if (this.closing) return;
-    this.closing = true;
-    queueMicrotask(() => this.closeClient(code, reason));
-  }
-
   private closeClient(code: number, reason: string): void {
-    if (this.ended) return;
+    if (this.ended || this.closing) return;
     this.closing = true;
     this.deps.log.debug(`session ${this.id}: closing the client with ${code} (${reason})`);
-    if (this.client.readyState === OPEN) this.client.close(code, reason);
-    this.end();
-  }
-
-  /** Frees everything: upstream sockets, timers, metrics. Idempotent. */
-  private end(): void {
-    if (this.ended) return;
-    this.core.dispose();
-    this.ended = true;
-    for (const link of this.links.values()) this.drop(link);
-    this.links.clear();
-    this.connecting = null;
-    this.clearTimer('retryTimer');
-    this.clearTimer('deadlineTimer');
-    this.setServing(null);
-    this.deps.onEnd(this.id);
-  }
-
-  // ---- upstream ----------------------------------------------------------------------
-
-  private connectNow(): void {
-    if (this.ended || this.closing || this.connecting) return;
-    this.clearTimer('retryTimer');
-    const target = this.deps.nodes.pick();
-    if (!target) {
-      this.retryAfterFailure = false;
-      return this.scheduleRetry();
-    }
-    const why = this.everServed ? 'connection lost' : 'new session';
-    this.openLink(target, why, false);
-  }
-
-  private scheduleRetry(): void {
-    if (this.retryTimer || this.ended) return;
-    this.retryTimer = this.deps.clock.setTimeout(() => {
-      this.retryTimer = null;
-      this.connectNow();
-    }, this.backoff.next());
-  }
-
-  private openLink(target: WsTarget, why: string, drainOld: boolean): void {
-    const gen = ++this.gen;
-    this.attempts++;
-    let ws: WebSocket;
-    try {
-      ws = this.deps.connect(target.url);
-    } catch (err) {
-      this.attemptFailed(target.name, `cannot connect: ${errorText(err)}`);
-      return;
-    }
-    const link: Link = {
-      gen,
-      node: target.name,
-      ws,
-      why,
-      drainOld,
-      open: false,
-      alive: true,
-      released: false,
-      failure: null,
-    };
-    this.links.set(gen, link);
-    this.connecting = link;
-    ws.on('open', () => this.onLinkOpen(link));
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary && !link.released) this.core.upstreamMessage(gen, rawBuffer(data));
+    // After the frames of this tick (the answers before the close).
+    queueMicrotask(() => {
+      if (this.client.readyState === OPEN) this.client.close(code, reason);
+      this.end();
     });
-    ws.on('pong', () => {
-      link.alive = true;
-    });
-    ws.on('error', (err) => {
-      link.failure ??= errorText(err);
-    });
-    ws.on('close', (code) => this.onLinkClose(link, code));
-  }
-
-  private onLinkOpen(link: Link): void {
-    if (this.ended || link.released) return;
-    link.open = true;
-    if (this.connecting === link) this.connecting = null;
-    if (this.attempts > 1) this.deps.metrics.attempt('success');
-    this.core.attach(link.gen, { drainOld: link.drainOld });
-  }
-
-  private onLinkClose(link: Link, code: number): void {
-    this.links.delete(link.gen);
-    if (this.connecting === link) this.connecting = null;
-    if (this.ended || link.released) return;
-    if (!link.open) {
-      this.attemptFailed(link.node, `WebSocket connect failed: ${link.failure ?? `close ${code}`}`);
-      return;
-    }
-    link.open = false;
-    if (code !== WsCloseCode.normal || link.failure) {
-      const detail = link.failure ? `: ${link.failure}` : '';
-      this.deps.nodes.reportFailure(link.node, `WebSocket closed (${code})${detail}`);
-    }
-    const wasServing = this.core.currentGen() === link.gen;
-    this.core.detach(link.gen);
-    if (!wasServing || this.core.currentGen() !== null) return;
-    this.deps.log.log(`session ${this.id}: lost node ${link.node} (close ${code}), reconnecting`);
-    this.lostNode = link.node;
-    this.setServing(null);
-    this.armDeadline();
-    this.connectNow();
-  }
-
-  private attemptFailed(node: string, reason: string): void {
-    if (this.attempts > 1) this.deps.metrics.attempt('failure');
-    this.deps.nodes.reportFailure(node, reason);
-    this.deps.log.debug(`session ${this.id}: ${node}: ${reason}`);
-    if (this.core.currentGen() === null) {
-      this.retryAfterFailure = true;
-      this.scheduleRetry();
-    } else {
-      this.deferPlannedMoves();
-    }
-  }
-
-  /** A planned move failed: the next one waits (node events come every health cycle). */
-  private deferPlannedMoves(): void {
-    this.plannedNotBefore = this.deps.clock.now() + this.plannedBackoff.next();
-  }
-
-  private output(): SessionOutput {
-    return {
-      toClient: (data) => this.sendToClient(data),
-      toUpstream: (gen, text) => {
-        const link = this.links.get(gen);
-        if (link?.open) link.ws.send(text);
-      },
-      release: (gen) => {
-        const link = this.links.get(gen);
-        if (!link) return;
-        this.links.delete(gen);
-        this.drop(link);
-      },
-      servedBy: (gen, previous) => this.onServedBy(gen, previous),
-      switchAborted: (_gen, reason) => {
-        this.deps.log.warn(`session ${this.id}: move abandoned (${reason}), staying`);
-        this.deferPlannedMoves();
-      },
-      fatal: (code, reason) => this.deferClose(code, reason),
-      subscriptions: (delta) => this.deps.metrics.subscriptions(delta),
-      charge: (gen) => {
-        const link = this.links.get(gen);
-        return link ? this.deps.nodes.charge(link.node) : 0;
-      },
-    };
-  }
-
-  private onServedBy(gen: number, previous: number | null): void {
-    const link = this.links.get(gen);
-    if (!link) return;
-    const from = this.servingNode ?? this.lostNode;
-    this.lostNode = null;
-    this.setServing(link.node);
-    this.clearTimer('deadlineTimer');
-    this.clearTimer('retryTimer');
-    this.backoff.reset();
-    if (previous !== null) this.plannedBackoff.reset();
-    if (this.everServed) {
-      this.deps.metrics.reconnected();
-      const how = previous === null ? '' : ' (planned: subscriptions re-created first)';
-      this.deps.log.log(
-        `session ${this.id}: moved from ${from ?? 'no node'} to ${link.node}, ${link.why}${how}`,
-      );
-    }
-    this.everServed = true;
-  }
-
-  private setServing(node: string | null): void {
-    if (this.servingNode === node) return;
-    if (this.servingNode !== null) this.deps.metrics.upstreamNode(this.servingNode, -1);
-    if (node !== null) this.deps.metrics.upstreamNode(node, 1);
-    this.servingNode = node;
   }
 
   private armDeadline(): void {
-    if (this.deadlineTimer || this.ended) return;
+    if (this.deadline || this.ended) return;
     const ms = this.deps.reconnectDeadlineMs;
-    this.deadlineTimer = this.deps.clock.setTimeout(() => {
-      this.deadlineTimer = null;
-      if (this.core.currentGen() !== null || this.ended) return;
+    this.deadline = this.deps.clock.setTimeout(() => {
+      this.deadline = null;
+      if (this.ended || this.deps.nodeAvailable()) return;
       this.deps.log.log(`session ${this.id}: no node for ${ms} ms, closing`);
-      this.core.shutdown('no-node', String(ms));
+      for (const q of this.queue.splice(0)) this.toClient(rpcErrorText(q.idJson, 'no-node'));
       this.closeClient(WsCloseCode.tryAgainLater, WsCloseReason.noNode);
     }, ms);
   }
 
-  private drop(link: Link): void {
-    link.released = true;
-    link.open = false;
-    link.ws.terminate();
+  private clearDeadline(): void {
+    if (this.deadline) this.deps.clock.clear(this.deadline);
+    this.deadline = null;
   }
 
-  private clearTimer(which: 'retryTimer' | 'deadlineTimer'): void {
-    const timer = this[which];
-    if (timer) this.deps.clock.clear(timer);
-    this[which] = null;
+  /** Frees everything: subscriptions, timers. Idempotent. */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearDeadline();
+    this.queue = [];
+    if (this.subs.size > 0) this.deps.metrics.subscriptions(-this.subs.size);
+    for (const sub of this.subs.values()) this.drop(sub);
+    this.subs.clear();
+    this.deps.onEnd(this.id);
   }
+}
+
+function isLocal(msg: unknown): msg is Record<string, unknown> {
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return false;
+  const method = (msg as Record<string, unknown>).method;
+  return method === 'eth_subscribe' || method === 'eth_unsubscribe';
+}
+
+/** The id as the client wrote it, when the value is an object with a JSON-RPC id. */
+function idJsonOf(raw: Buffer, scan: ValueScan | undefined, msg: unknown): string | undefined {
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg) || !('id' in msg)) {
+    return undefined;
+  }
+  const id = (msg as { id: unknown }).id;
+  if (id !== null && typeof id !== 'string' && typeof id !== 'number') return 'null';
+  if (scan?.id) return raw.toString('utf8', scan.id.start, scan.id.end);
+  return JSON.stringify(id);
+}
+
+function result(idJson: string, json: string): string {
+  return `{"jsonrpc":"2.0","id":${idJson},"result":${json}}`;
+}
+
+/** 0x + 32 hex digits from random bytes, as geth's ids: unguessable, never reused. */
+function newSubscriptionId(): string {
+  return `0x${randomBytes(16).toString('hex')}`;
 }
 
 function rawBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,8 +1,7 @@
 import { type WebSocket } from 'ws';
-import { type Backoff } from './backoff';
 import { type Clock } from '../../common/clock';
-import { type SessionLimits } from './session-core.types';
-import { type MoveReason, type WsTarget } from './ws-node-chooser';
+import { type SubscriptionFeed } from '../chain';
+import { type SharedSubscriptions } from './shared-subscriptions';
 
 /** The client's socket as the session uses it (a `ws` WebSocket from the gateway). */
 export type ClientSocket = Pick<
@@ -10,30 +9,23 @@ export type ClientSocket = Pick<
   'send' | 'close' | 'terminate' | 'ping' | 'readyState' | 'bufferedAmount' | 'on'
 >;
 
-/** Opens an upstream WebSocket to a node's real URL (injectable: tests use local servers). */
-export type UpstreamFactory = (url: string) => WebSocket;
-
-/** Node choice as a session sees it (WsNodeChooser in production). */
-export interface SessionNodes {
-  pick(): WsTarget | undefined;
-  verdict(name: string): MoveReason | null;
-  reportFailure(name: string, reason: string): void;
-  /** A call on node `name`: 0 when its budget allows it, else ms until it will. */
-  charge(name: string): number;
+/** Limits of one session (from `[websocket]` and `[global]`), read when it starts. */
+export interface SessionLimits {
+  readonly maxPendingRequests: number;
+  readonly maxQueuedMessages: number;
+  readonly maxSubscriptions: number;
+  /** Longest wait for a node to confirm a shared subscription. */
+  readonly requestTimeoutMs: number;
 }
 
-/** Metrics hooks of a session (bound to VixyMetrics by the session manager). */
+/** Metrics hooks of a session (bound to VixyMetrics by the sessions service). */
 export interface SessionMetrics {
   /** A frame from the client. */
   fromClient(): void;
   /** A frame sent to the client. */
   toClient(): void;
-  /** Sessions served by `node` changed by `delta`. */
-  upstreamNode(node: string, delta: number): void;
-  /** A session completed a move to another connection. */
-  reconnected(): void;
-  /** A connection attempt that was not the session's first, by outcome. */
-  attempt(status: 'success' | 'failure'): void;
+  /** A subscription notification sent, by type. */
+  notified(type: 'newHeads' | 'logs' | 'other'): void;
   /** Client-visible subscriptions created (+n) or ended (-n). */
   subscriptions(delta: number): void;
 }
@@ -41,21 +33,23 @@ export interface SessionMetrics {
 /** The logger methods a session uses (Nest's Logger fits). */
 export interface SessionLog {
   log(message: string): void;
-  warn(message: string): void;
   debug(message: string): void;
 }
 
 export interface SessionDeps {
   readonly limits: SessionLimits;
-  readonly nodes: SessionNodes;
-  readonly connect: UpstreamFactory;
+  /** Answers a JSON-RPC frame (single or batch) as POST /el does; empty: nothing to send. */
+  readonly call: (frame: Buffer) => Promise<Buffer>;
+  /** Where subscriptions come from. */
+  readonly chain: { readonly feed: SubscriptionFeed; readonly shared: SharedSubscriptions };
+  /** True while some EL node is available (calls wait otherwise). */
+  readonly nodeAvailable: () => boolean;
   readonly clock: Clock;
-  readonly backoff: () => Backoff;
   readonly metrics: SessionMetrics;
   readonly log: SessionLog;
   /** Unread bytes to the client above which it is closed with 1008. */
   readonly maxClientBufferBytes: number;
-  /** How long a session without any node is kept before it is closed with 1013. */
+  /** How long a session waits for an available node before it is closed with 1013. */
   readonly reconnectDeadlineMs: number;
   /** Called once when the session has ended, whatever the reason. */
   readonly onEnd: (id: number) => void;
