@@ -102,45 +102,52 @@ describe('upstream misbehaviour', () => {
     expect((await call()).status).toBe(504);
   });
 
-  it('moves a WebSocket session off an upstream that stalls without closing', async () => {
+  it('moves shared subscriptions off a node whose WebSocket stalls without closing', async () => {
     const ws = new WebSocket(`${baseUrl(booted.app).replace('http', 'ws')}/el/ws`);
     const frames: Record<string, unknown>[] = [];
     ws.on('message', (d) => frames.push(JSON.parse(String(d)) as Record<string, unknown>));
     ws.on('error', () => undefined);
     await once(ws, 'open');
-    const answer = async (id: unknown) => {
+    const until = async <T>(what: string, found: () => T | undefined): Promise<T> => {
       const end = Date.now() + 10_000;
       for (;;) {
-        const found = frames.find((f) => f.id === id);
-        if (found) return found;
-        if (Date.now() > end) throw new Error(`no answer for id ${String(id)}`);
+        const value = found();
+        if (value !== undefined) return value;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     };
+    const pendingSub = (node: MisbehavingUpstream) =>
+      node.subscriptionIds.find(
+        (_, i) => JSON.stringify(node.subscriptionParams[i]) === '["newPendingTransactions"]',
+      );
     try {
-      ws.send('{"jsonrpc":"2.0","id":"sub","method":"eth_subscribe","params":["newHeads"]}');
-      const subId = (await answer('sub')).result;
-      expect(p1.subscriptionIds).toHaveLength(1);
+      ws.send(
+        '{"jsonrpc":"2.0","id":"sub","method":"eth_subscribe","params":["newPendingTransactions"]}',
+      );
+      const subId = (await until('sub', () => frames.find((f) => f.id === 'sub'))).result;
+      expect(subId).toMatch(/^0x[0-9a-f]{32}$/);
+      expect(pendingSub(p1)).toBeDefined();
+      expect(pendingSub(p2)).toBeUndefined();
 
+      // p1 stops answering pings: its connections are closed, sessions point at p2, and
+      // the shared subscription is re-created there under the client's id
       p1.stallWebSockets();
-      // a call sent while p1 stalls is answered once the session has moved to p2
-      ws.send('{"jsonrpc":"2.0","id":"during","method":"eth_getBalance","params":[]}');
-      const during = await answer('during');
-      expect(during.result ?? during.error).toBeDefined();
-      ws.send('{"jsonrpc":"2.0","id":"after","method":"eth_getBalance","params":[]}');
-      expect(await answer('after')).toEqual({ jsonrpc: '2.0', id: 'after', result: 'p2' });
-
-      // the subscription was restored on p2 and keeps the client's id
-      expect(p2.subscriptionIds).toHaveLength(1);
-      p2.notify(p2.subscriptionIds[0], { number: '0x65' });
-      const end = Date.now() + 5000;
-      while (!frames.some((f) => f.method === 'eth_subscription') && Date.now() < end) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(frames.find((f) => f.method === 'eth_subscription')).toEqual({
+      const onP2 = await until('the subscription on p2', () => pendingSub(p2));
+      p2.notify(onP2, '0x' + 'ab'.repeat(32));
+      const note = await until('a notification', () =>
+        frames.find((f) => f.method === 'eth_subscription'),
+      );
+      expect(note).toEqual({
         jsonrpc: '2.0',
         method: 'eth_subscription',
-        params: { subscription: subId, result: { number: '0x65' } },
+        params: { subscription: subId, result: '0x' + 'ab'.repeat(32) },
+      });
+      // calls are answered over HTTP all along
+      ws.send('{"jsonrpc":"2.0","id":"after","method":"eth_getBalance","params":[]}');
+      expect(await until('after', () => frames.find((f) => f.id === 'after'))).toMatchObject({
+        id: 'after',
+        result: expect.any(String),
       });
     } finally {
       ws.terminate();

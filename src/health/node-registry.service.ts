@@ -35,6 +35,8 @@ export class NodeRegistry {
   private elHead: number | null = null;
   private clHead: number | null = null;
   private failover = false;
+  /** Some primary of the start-up config has no verdict yet (see updateFailover). */
+  private starting = true;
   /** Nodes that got a final verdict since start-up (see `settle`). */
   private readonly judged = new WeakSet<NodeState>();
 
@@ -334,12 +336,15 @@ export class NodeRegistry {
     const serving = (n: ElNodeState): boolean => n.isHealthy && !n.drained;
     const primaryUp = this.elNodes.some((n) => n.tier === 'primary' && serving(n));
     const backupUp = this.elNodes.some((n) => n.tier === 'backup' && serving(n));
-    // Until every primary has its first verdict, "no primary is healthy" is not known
-    // (a backup checked first at start-up must not log a failover that never was).
-    const primaryPending = this.elNodes.some(
-      (n) => n.tier === 'primary' && !n.drained && !this.judged.has(n),
-    );
-    if (!primaryUp && primaryPending) return;
+    // At start-up, until every primary has its first verdict, "no primary is healthy" is
+    // not known (a backup checked first must not log a failover that never was).
+    if (this.starting) {
+      const pending = this.elNodes.some(
+        (n) => n.tier === 'primary' && !n.drained && !this.judged.has(n),
+      );
+      if (pending && !primaryUp) return;
+      if (!pending) this.starting = false;
+    }
     const failover = !primaryUp && backupUp;
     if (failover === this.failover) return;
     this.failover = failover;

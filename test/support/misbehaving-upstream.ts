@@ -31,6 +31,8 @@ export class MisbehavingUpstream {
   wsFrames = 0;
   /** Subscription ids this node handed out, oldest first. */
   readonly subscriptionIds: string[] = [];
+  /** The eth_subscribe params of each id of subscriptionIds. */
+  readonly subscriptionParams: unknown[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly wss: WebSocketServer;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -78,6 +80,7 @@ export class MisbehavingUpstream {
       case 'eth_subscribe': {
         const id = `0x${Buffer.from(this.name).toString('hex')}${this.subscriptionIds.length + 1}`;
         this.subscriptionIds.push(id);
+        this.subscriptionParams.push(call.params);
         return id;
       }
       case 'eth_unsubscribe':

@@ -16,6 +16,8 @@ import { type ElAnswer, JSON_CONTENT_TYPE } from './el-answer';
 /** What the filter layer needs: the store, and a hook for pending-transaction filters. */
 export interface FilterHost {
   readonly filters: FilterStore;
+  /** A filter was installed: the head log must be followed. */
+  follow(): void;
   /** A pending-transaction filter was installed: start feeding the store. */
   followPendingTransactions(): void;
 }
@@ -93,12 +95,15 @@ function take(host: FilterHost, wire: WireCall): string | WireCall | undefined {
   try {
     switch (method) {
       case 'eth_newFilter':
+        host.follow();
         resultJson = `"${host.filters.newLogFilter(parseLogCriteria(params, 0))}"`;
         break;
       case 'eth_newBlockFilter':
+        host.follow();
         resultJson = `"${host.filters.newBlockFilter()}"`;
         break;
       case 'eth_newPendingTransactionFilter':
+        host.follow();
         resultJson = `"${host.filters.newPendingTransactionFilter()}"`;
         host.followPendingTransactions();
         break;

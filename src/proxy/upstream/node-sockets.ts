@@ -1,5 +1,6 @@
 import { type WebSocket } from 'ws';
 import { Backoff } from '../../common/backoff';
+import { errorCode, netFailure } from '../../common/net-errors';
 
 // The WebSocket connections of one EL node, shared by everything of the process that
 // needs the node over WebSocket (the head log's newHeads, the subscriptions of other
@@ -35,6 +36,8 @@ export interface NodeSocketsOptions {
   readonly onChange: (open: number) => void;
   /** A connection failed (passive health reports, logs); `opened`: it had been open. */
   readonly onFailure?: (reason: string, opened: boolean) => void;
+  /** A reconnect (not a connection's first attempt) opened, or failed. */
+  readonly onAttempt?: (status: 'success' | 'failure') => void;
   readonly backoff?: () => Backoff;
   readonly now?: () => number;
 }
@@ -77,6 +80,7 @@ class SharedSocket {
   alive = true;
   openedAt = 0;
   seq = 0;
+  attempts = 0;
   readonly pending = new Map<number, PendingRequest>();
   readonly subs = new Map<string, Sub>();
   /** Subscriptions placed here, confirmed or not. */
@@ -183,11 +187,13 @@ export class NodeSockets {
   private connect(s: SharedSocket): void {
     if (this.closed) return;
     s.retry = null;
+    const reconnect = s.attempts++ > 0;
     let ws: WebSocket;
     try {
       ws = this.options.connect(this.options.url);
     } catch (err) {
       this.failed(s, `cannot connect: ${(err as Error).message}`);
+      if (reconnect) this.options.onAttempt?.('failure');
       this.scheduleReconnect(s);
       return;
     }
@@ -198,6 +204,7 @@ export class NodeSockets {
       s.open = true;
       s.alive = true;
       s.openedAt = this.now();
+      if (reconnect) this.options.onAttempt?.('success');
       this.options.onChange(this.openCount);
       for (const sub of this.subs) if (sub.on === null) this.place(sub);
     });
@@ -208,7 +215,8 @@ export class NodeSockets {
       s.alive = true;
     });
     ws.on('error', (err) => {
-      why ??= err.message;
+      // URL-free: the shared table of network errors, else ws's own words (no URL in them)
+      why ??= errorCode(err) === undefined ? err.message : netFailure(err).message;
     });
     ws.on('close', (code) => {
       if (s.ws !== ws) return;
@@ -222,6 +230,7 @@ export class NodeSockets {
           ? `WebSocket closed (${code})`
           : `WebSocket connect failed: ${why ?? `close ${code}`}`,
       );
+      if (!wasOpen && reconnect) this.options.onAttempt?.('failure');
       if (wasOpen && this.now() - s.openedAt >= STABLE_MS) s.backoff.reset();
       this.lost(s);
       if (wasOpen) this.options.onChange(this.openCount);

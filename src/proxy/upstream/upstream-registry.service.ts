@@ -195,6 +195,7 @@ export class UpstreamRegistry implements OnModuleInit, OnModuleDestroy, OnApplic
       count: this.store.current.websocket.upstream_connections_per_node,
       connect: this.createSocket,
       requestTimeoutMs: () => this.store.current.global.proxy_timeout_ms,
+      onAttempt: (status) => this.metrics.wsReconnectionAttempts.labels(status).inc(),
       onChange: (open) => {
         gauge.set(open);
         if (open > 0 && !wasAvailable) {

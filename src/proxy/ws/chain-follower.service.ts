@@ -67,6 +67,7 @@ export class ChainFollower implements OnApplicationBootstrap, BeforeApplicationS
   private lastProblem = '';
   private backfilled = 0;
   private pendingFeed: (() => void) | undefined;
+  private following = false;
 
   constructor(
     private readonly store: ConfigStore,
@@ -88,7 +89,6 @@ export class ChainFollower implements OnApplicationBootstrap, BeforeApplicationS
     this.feed = new SubscriptionFeed(this.log);
     this.filters = new FilterStore(this.log, { maxFilters: store.current.proxy.max_filters });
     this.chooser = new WsNodeChooser({
-      selector: selector.el,
       upstreams: () => upstreams.el(),
       failbackDelayMs: () => store.current.websocket.failback_delay_ms,
       now: () => Date.now(),
@@ -108,6 +108,18 @@ export class ChainFollower implements OnApplicationBootstrap, BeforeApplicationS
   onPointerChange(listener: (node: string | null) => void): () => void {
     this.pointerListeners.add(listener);
     return () => this.pointerListeners.delete(listener);
+  }
+
+  /**
+   * Starts following the chain (idempotent): opens every EL node's shared connections and
+   * subscribes to its newHeads. Called by the first reader (a newHeads or logs
+   * subscription, a filter); a Vixy that only proxies calls opens no connection for it.
+   */
+  follow(): void {
+    if (this.following) return;
+    this.following = true;
+    this.syncUpstreams();
+    for (const u of this.upstreams.el()) this.polled(u.name);
   }
 
   /** A pending-transaction filter was installed: follow the pointed node's pending pool. */
@@ -133,11 +145,11 @@ export class ChainFollower implements OnApplicationBootstrap, BeforeApplicationS
   onApplicationBootstrap(): void {
     this.events = this.registry.events$.subscribe((event) => {
       if (!('layer' in event) || event.layer !== 'el') return;
-      if (event.type === 'checked') this.polled(event.name);
-      else this.reconsider();
+      if (event.type === 'checked') {
+        this.polled(event.name);
+      } else this.reconsider();
       if (event.type === 'node-available') this.scheduleFailback();
     });
-    this.syncUpstreams();
     this.reconsider();
     this.startTimers();
   }
@@ -149,7 +161,7 @@ export class ChainFollower implements OnApplicationBootstrap, BeforeApplicationS
     this.log.configure({ depth: config.websocket.head_log_depth });
     this.filters.configure({ maxFilters: config.proxy.max_filters });
     setImmediate(() => {
-      this.syncUpstreams();
+      if (this.following) this.syncUpstreams();
       this.reconsider();
       this.startTimers();
     });
@@ -180,7 +192,10 @@ export class ChainFollower implements OnApplicationBootstrap, BeforeApplicationS
     for (const t of this.timers) t.unref();
   }
 
-  /** Opens every EL node's connections and subscribes to its newHeads; drops removed nodes. */
+  /**
+   * Opens every EL node's connections and subscribes to its newHeads; drops removed nodes.
+   * Shared subscriptions of other types need the connections too: they start them.
+   */
   private syncUpstreams(): void {
     const current = new Set(this.upstreams.el());
     for (const [upstream, sub] of this.heads) {
@@ -216,6 +231,7 @@ export class ChainFollower implements OnApplicationBootstrap, BeforeApplicationS
    * down), that block is fetched from it over HTTP: the log follows without WebSocket too.
    */
   private polled(name: string): void {
+    if (!this.following) return;
     const upstream = this.upstreams.el().find((u) => u.name === name);
     const height = upstream?.node.blockNumber;
     if (upstream === undefined || height === null || height === undefined) return;

@@ -9,7 +9,6 @@ export const WsCloseCode = {
   goingAway: 1001,
   policyViolation: 1008,
   messageTooBig: 1009,
-  internalError: 1011,
   tryAgainLater: 1013,
 } as const;
 
@@ -17,7 +16,5 @@ export const WsCloseCode = {
 export const WsCloseReason = {
   shutdown: 'server shutting down',
   tooManySessions: 'too many sessions, try again later',
-  noNode: 'no healthy node available, try again later',
   slowClient: 'client too slow: unread data over the limit',
-  restoreFailed: 'a subscription could not be restored after a node switch',
 } as const;

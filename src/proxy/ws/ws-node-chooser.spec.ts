@@ -1,25 +1,11 @@
 import { type ElNodeState } from '../../health/node-state';
-import { LayerSelector } from '../routing/layer-selector';
-import { type RoutingStrategy } from '../routing/routing-strategy';
-import { FirstHealthyStrategy } from '../routing/strategies/first-healthy.strategy';
-import { RoundRobinStrategy } from '../routing/strategies/round-robin.strategy';
 import { WsNodeChooser } from './ws-node-chooser';
 import { elNode, upstreamOf } from '../../../test/http-proxy.fixtures';
 
-function setup(
-  nodes: ElNodeState[],
-  strategy: RoutingStrategy<ElNodeState> = new FirstHealthyStrategy(),
-  limits: { max_qps?: number }[] = [],
-) {
-  const upstreams = nodes.map((n, i) => upstreamOf(n, limits[i] ?? {}));
+function setup(nodes: ElNodeState[]) {
+  const upstreams = nodes.map((n) => upstreamOf(n, {}));
   let now = 10_000;
   const chooser = new WsNodeChooser({
-    selector: new LayerSelector(
-      'el',
-      () => upstreams,
-      strategy,
-      () => 0,
-    ),
     upstreams: () => upstreams,
     failbackDelayMs: () => 3000,
     now: () => now,
@@ -33,7 +19,7 @@ const withWs = (n: ElNodeState) => ({
 });
 
 describe('WsNodeChooser', () => {
-  it('picks through the selector and the strategy', () => {
+  it('picks the first available node in order of preference, whatever the routing strategy', () => {
     const nodes = [
       elNode('p1', 'primary', 0),
       elNode('p2', 'primary', 1),
@@ -41,8 +27,9 @@ describe('WsNodeChooser', () => {
     ].map(withWs);
     const { chooser } = setup(nodes);
     expect(chooser.pick()?.name).toBe('p1');
-    const rr = setup(nodes, new RoundRobinStrategy()).chooser;
-    expect([rr.pick()?.name, rr.pick()?.name, rr.pick()?.name]).toEqual(['p1', 'p2', 'p1']);
+    expect([chooser.pick()?.name, chooser.pick()?.name]).toEqual(['p1', 'p1']);
+    nodes[0].drained = true;
+    expect(chooser.pick()?.name).toBe('p2');
   });
 
   it('uses backups only while no primary is available, and skips drained and reported nodes', () => {
@@ -64,7 +51,7 @@ describe('WsNodeChooser', () => {
 
   it('moves a session off an unavailable node, never for the strategy alone', () => {
     const nodes = [elNode('p1', 'primary', 0), elNode('p2', 'primary', 1)];
-    const { chooser } = setup(nodes, new RoundRobinStrategy());
+    const { chooser } = setup(nodes);
     expect(chooser.verdict('p1')).toBeNull();
     expect(chooser.verdict('p2')).toBeNull();
     nodes[0].isHealthy = false;

@@ -1,14 +1,11 @@
-import { type ElNodeState, isAvailable } from '../../health/node-state';
-import { type LayerSelector, NOTHING_TRIED, Refusal } from '../routing/layer-selector';
-import { type RoutingRequest } from '../routing/routing-strategy';
+import { isAvailable } from '../../health/node-state';
 import { type ElUpstream } from '../upstream/upstream';
 
 /** Why a session leaves the node serving it. */
 export type MoveReason = 'unavailable' | 'fail-back';
 
-/** What the chooser needs besides the selector. */
+/** What the chooser reads. */
 export interface WsChooserDeps {
-  readonly selector: LayerSelector<ElNodeState>;
   /** The EL upstreams in order of preference (UpstreamRegistry.el()). */
   readonly upstreams: () => readonly ElUpstream[];
   /** `[websocket] failback_delay_ms` now. */
@@ -17,12 +14,9 @@ export interface WsChooserDeps {
   readonly now: () => number;
 }
 
-const WS_REQUEST: RoutingRequest = { transport: 'ws', methods: [] };
-
 /**
  * The node WebSocket sessions are pointed at (the head log's authoritative node, the
- * host of shared subscriptions), chosen through the same selector as HTTP requests (its
- * candidates and the routing strategy decide; the tier rule is theirs). Sessions move
+ * host of shared subscriptions). Sessions move
  * when its node is no longer available, or when it is on a backup and a primary has been
  * available for `failback_delay_ms` (a primary flapping in and out does not drag every
  * session along); also when its node lost every WebSocket connection and another node
@@ -32,16 +26,23 @@ export class WsNodeChooser {
   constructor(private readonly deps: WsChooserDeps) {}
 
   /**
-   * The node to point sessions at, or undefined when no node is available: one with an
-   * open WebSocket connection when there is one (a node whose upgrade fails or hangs is
-   * out of WebSocket rotation), else any available node (its HTTP still feeds the head log).
+   * The node to point sessions at, or undefined when no node is available: the first
+   * available node in order of preference (primaries, then backups, in config order;
+   * nodes reported down only when nothing else is), one with an open WebSocket
+   * connection first (a node whose upgrade fails or hangs is out of WebSocket rotation),
+   * else any (its HTTP still feeds the head log). One choice for every session: the
+   * routing strategy, which spreads requests, is not asked.
    */
   pick(): ElUpstream | undefined {
-    const noSocket = this.deps.upstreams().filter((u) => u.sockets?.available !== true);
-    const withSocket = this.deps.selector.pick(WS_REQUEST, noSocket, 0);
-    if (!(withSocket instanceof Refusal)) return withSocket;
-    const any = this.deps.selector.pick(WS_REQUEST, NOTHING_TRIED, 0);
-    return any instanceof Refusal ? undefined : any;
+    const all = this.deps.upstreams();
+    const usable = all.filter((u) => isAvailable(u.node));
+    const candidates =
+      usable.length > 0
+        ? usable
+        : all.filter((u) => u.node.isHealthy && !u.node.drained && u.node.passiveFailure !== null);
+    const tier = candidates.some((u) => u.node.tier === 'primary') ? 'primary' : 'backup';
+    const inTier = candidates.filter((u) => u.node.tier === tier);
+    return inTier.find((u) => u.sockets?.available === true) ?? inTier[0];
   }
 
   /** Whether a session served by node `name` should move, and why; null to stay. */

@@ -34,8 +34,8 @@ interface Queued {
  * One client of /el/ws. It owns no upstream socket:
  * - calls (single or batch) are answered through the same path as POST /el (retries,
  *   budgets, filters, cache, exact ids), with at most `max_pending_requests` in flight;
- *   while no EL node is available they wait (at most `max_queued_messages`), and the
- *   client is closed with 1013 after `reconnect_deadline_ms` without a node;
+ *   while no EL node is available they wait (at most `max_queued_messages`) and are
+ *   answered -32603 after `reconnect_deadline_ms` without a node (the session stays);
  * - `newHeads` and `logs` subscriptions are read from the head log (every canonical
  *   block once, in order; a subscription that cannot go on without a gap closes the
  *   session with 4410); other types share one upstream subscription per type;
@@ -72,7 +72,8 @@ export class WsSession {
   }
 
   start(): void {
-    if (!this.deps.nodeAvailable()) this.armDeadline();
+    // nothing to do until the client sends something: an idle subscriber is never
+    // closed for want of a node (its subscriptions go on when one is back)
   }
 
   /** Node states changed: queued calls go out once a node is available. */
@@ -207,6 +208,7 @@ export class WsSession {
       ).answerText(idJson);
     }
     const type = params[0];
+    this.deps.chain.follow();
     if (type === 'newHeads' || type === 'logs') {
       let feed: FeedSubscription;
       try {
@@ -315,15 +317,15 @@ export class WsSession {
     });
   }
 
+  /** Calls are waiting for a node: after reconnect_deadline_ms they are answered -32603. */
   private armDeadline(): void {
     if (this.deadline || this.ended) return;
     const ms = this.deps.reconnectDeadlineMs;
     this.deadline = this.deps.clock.setTimeout(() => {
       this.deadline = null;
       if (this.ended || this.deps.nodeAvailable()) return;
-      this.deps.log.log(`session ${this.id}: no node for ${ms} ms, closing`);
+      this.deps.log.log(`session ${this.id}: no node for ${ms} ms, answering what waits`);
       for (const q of this.queue.splice(0)) this.toClient(rpcErrorText(q.idJson, 'no-node'));
-      this.closeClient(WsCloseCode.tryAgainLater, WsCloseReason.noNode);
     }, ms);
   }
 

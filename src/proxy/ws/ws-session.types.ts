@@ -41,7 +41,12 @@ export interface SessionDeps {
   /** Answers a JSON-RPC frame (single or batch) as POST /el does; empty: nothing to send. */
   readonly call: (frame: Buffer) => Promise<Buffer>;
   /** Where subscriptions come from. */
-  readonly chain: { readonly feed: SubscriptionFeed; readonly shared: SharedSubscriptions };
+  readonly chain: {
+    readonly feed: SubscriptionFeed;
+    readonly shared: SharedSubscriptions;
+    /** Starts following the chain (the first subscription does). */
+    follow(): void;
+  };
   /** True while some EL node is available (calls wait otherwise). */
   readonly nodeAvailable: () => boolean;
   readonly clock: Clock;
