@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 import { ConfigStore, loadConfigFile } from '../src/config';
 import {
   type BootedApp,
   type ConfigSpec,
   MockNode,
+  baseUrl,
   boot,
   closedPort,
   configTextFor,
@@ -46,7 +48,7 @@ describe('POST /el after a config reload', () => {
 
   async function start(spec: Omit<ConfigSpec, 'cl'>): Promise<void> {
     await write(spec);
-    booted = await boot(loadConfigFile(path), { source: { path, overrides: {} } });
+    booted = await boot(loadConfigFile(path), { source: { path, overrides: {} }, listen: true });
   }
 
   async function reload(spec: Omit<ConfigSpec, 'cl'>, healthy: string[]): Promise<void> {
@@ -130,5 +132,71 @@ describe('POST /el after a config reload', () => {
       data: { reason: 'upstream_timeout' },
     });
     nodes[0].reset();
+  });
+
+  /** A /el/ws client: `call` resolves with the answer to its id. */
+  async function session(): Promise<{
+    call(id: number, method: string, params?: unknown[]): Promise<Record<string, unknown>>;
+    close(): void;
+  }> {
+    const ws = new WebSocket(`${baseUrl(booted.app).replace('http', 'ws')}/el/ws`);
+    const waiting = new Map<number, (v: Record<string, unknown>) => void>();
+    ws.on('message', (d) => {
+      const msg = JSON.parse(String(d)) as Record<string, unknown>;
+      if (typeof msg.id === 'number') waiting.get(msg.id)?.(msg);
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    return {
+      call: (id, method, params = []) =>
+        new Promise((resolve) => {
+          waiting.set(id, resolve);
+          ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+        }),
+      close: () => ws.terminate(),
+    };
+  }
+
+  it('applies [websocket] limits to the next session and [proxy] keys to every call on /el/ws', async () => {
+    await start({ primary: [node('p1')], extra: '[websocket]\nmax_subscriptions = 1' });
+    booted.setEl(['p1']);
+    const before = await session();
+    try {
+      expect((await before.call(1, 'eth_subscribe', ['newHeads'])).result).toMatch(/^0x/);
+      expect((await before.call(2, 'eth_subscribe', ['newHeads'])).error).toMatchObject({
+        code: -32005,
+      });
+      await reload(
+        {
+          primary: [node('p1')],
+          extra: '[websocket]\nmax_subscriptions = 3',
+          proxy: 'deny_methods = ["debug_"]\nmax_filters = 1',
+        },
+        ['p1'],
+      );
+      // the session keeps the limits it started with; the next one has the new ones
+      expect((await before.call(3, 'eth_subscribe', ['newHeads'])).error).toMatchObject({
+        code: -32005,
+      });
+      const after = await session();
+      try {
+        for (const id of [4, 5, 6]) {
+          expect((await after.call(id, 'eth_subscribe', ['newHeads'])).result).toMatch(/^0x/);
+        }
+        expect((await after.call(7, 'eth_subscribe', ['newHeads'])).error).toMatchObject({
+          code: -32005,
+        });
+        // [proxy] follows at once, on the old session too: deny list, max_filters
+        expect((await before.call(8, 'debug_traceCall')).error).toMatchObject({ code: -32601 });
+        expect((await after.call(9, 'admin_peers')).result).toBe('p1');
+        expect((await after.call(10, 'eth_newBlockFilter')).result).toMatch(/^0x/);
+        expect((await before.call(11, 'eth_newBlockFilter')).error).toMatchObject({
+          code: -32005,
+        });
+      } finally {
+        after.close();
+      }
+    } finally {
+      before.close();
+    }
   });
 });
