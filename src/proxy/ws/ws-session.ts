@@ -24,6 +24,12 @@ type ClientSub =
   | { readonly kind: 'feed'; readonly feed: FeedSubscription; readonly idBytes: Buffer }
   | { readonly kind: 'shared'; release: (() => void) | null };
 
+/** What the session answers by itself, and what starts once the answer is sent. */
+interface LocalAnswer {
+  readonly text: string;
+  readonly commit?: () => void;
+}
+
 /** A client frame waiting for a node (none is available). */
 interface Queued {
   readonly raw: Buffer;
@@ -137,7 +143,9 @@ export class WsSession {
       const idJson = idJsonOf(raw, scanSingle(raw), msg);
       if (isLocal(msg)) {
         if (idJson === undefined) return; // a subscribe notification: nothing to answer
-        void this.local(msg, idJson).then((text) => this.toClient(text));
+        const out = this.local(msg, idJson);
+        if ('then' in out) void out.then((a) => this.answerLocal(a));
+        else this.answerLocal(out);
         return;
       }
       return this.call(raw, idJson ?? 'null');
@@ -146,20 +154,29 @@ export class WsSession {
     void this.mixedBatch(msg, raw);
   }
 
+  /** The answer first, then the subscription starts: no notification before its id. */
+  private answerLocal(answer: LocalAnswer): void {
+    this.toClient(answer.text);
+    answer.commit?.();
+  }
+
   /** A batch with eth_subscribe / eth_unsubscribe: each element on its own, answers in order. */
   private async mixedBatch(msg: readonly unknown[], raw: Buffer): Promise<void> {
     const scans = scanArray(raw);
     const answers = await Promise.all(
-      msg.map((el, i): Promise<string | undefined> | string | undefined => {
+      msg.map((el, i): Promise<LocalAnswer | undefined> | LocalAnswer | undefined => {
         const scan = scans?.[i];
         const idJson = idJsonOf(raw, scan, el);
         if (isLocal(el)) return idJson === undefined ? undefined : this.local(el, idJson);
         const bytes = scan ? raw.subarray(scan.span.start, scan.span.end) : Buffer.from('null');
-        return this.deps.call(bytes).then((a) => (a.length === 0 ? undefined : a.toString()));
+        return this.deps
+          .call(bytes)
+          .then((a) => (a.length === 0 ? undefined : { text: a.toString() }));
       }),
     );
-    const parts = answers.filter((a): a is string => a !== undefined);
-    if (parts.length > 0) this.toClient(`[${parts.join(',')}]`);
+    const given = answers.filter((a): a is LocalAnswer => a !== undefined);
+    if (given.length > 0) this.toClient(`[${given.map((a) => a.text).join(',')}]`);
+    for (const a of given) a.commit?.();
   }
 
   /** A call for the nodes: now, or queued while no node is available. */
@@ -190,49 +207,54 @@ export class WsSession {
 
   // ---- subscriptions -----------------------------------------------------------------
 
-  /** eth_subscribe or eth_unsubscribe, answered by the session; resolves to the answer text. */
-  private async local(msg: Record<string, unknown>, idJson: string): Promise<string> {
+  /**
+   * eth_subscribe or eth_unsubscribe, answered by the session. A new subscription is
+   * counted at once (limits) and starts (`commit`) once its answer has been sent.
+   */
+  private local(msg: Record<string, unknown>, idJson: string): LocalAnswer | Promise<LocalAnswer> {
     const params = msg.params;
     if (msg.method === 'eth_unsubscribe') {
       const id: unknown = Array.isArray(params) ? params[0] : undefined;
-      return result(idJson, typeof id === 'string' && this.unsubscribe(id) ? 'true' : 'false');
+      const ok = typeof id === 'string' && this.unsubscribe(id);
+      return { text: result(idJson, ok ? 'true' : 'false') };
     }
     const max = this.deps.limits.maxSubscriptions;
     if (this.subs.size + this.subscribing >= max) {
-      return rpcErrorText(idJson, 'subscription-limit', `${max}`);
+      return { text: rpcErrorText(idJson, 'subscription-limit', `${max}`) };
     }
     if (!Array.isArray(params) || typeof params[0] !== 'string') {
-      return new ChainRpcError(
-        -32602,
-        'invalid argument 0: expected a subscription type',
-      ).answerText(idJson);
+      const error = new ChainRpcError(-32602, 'invalid argument 0: expected a subscription type');
+      return { text: error.answerText(idJson) };
     }
     const type = params[0];
     this.deps.chain.follow();
-    if (type === 'newHeads' || type === 'logs') {
-      let feed: FeedSubscription;
-      try {
-        if (type === 'newHeads') {
-          if (params.length > 1)
-            throw new ChainRpcError(-32602, 'too many arguments, want at most 1');
-          feed = this.deps.chain.feed.newHeads();
-        } else {
-          feed = this.deps.chain.feed.logs(parseLogCriteria(params, 1));
-        }
-      } catch (err) {
-        if (err instanceof ChainRpcError) return err.answerText(idJson);
-        throw err;
+    if (type !== 'newHeads' && type !== 'logs') return this.sharedSubscribe(params, idJson);
+    let feed: FeedSubscription;
+    try {
+      if (type === 'newHeads') {
+        if (params.length > 1)
+          throw new ChainRpcError(-32602, 'too many arguments, want at most 1');
+        feed = this.deps.chain.feed.newHeads();
+      } else {
+        feed = this.deps.chain.feed.logs(parseLogCriteria(params, 1));
       }
-      const id = newSubscriptionId();
+    } catch (err) {
+      if (err instanceof ChainRpcError) return { text: err.answerText(idJson) };
+      throw err;
+    }
+    const id = newSubscriptionId();
+    this.subscribing++;
+    const commit = (): void => {
+      this.subscribing--;
+      if (this.ended) return feed.close();
       this.subs.set(id, { kind: 'feed', feed, idBytes: Buffer.from(id) });
       this.feeds++;
       this.deps.metrics.subscriptions(1);
-      return result(idJson, `"${id}"`);
-    }
-    return this.sharedSubscribe(params, idJson);
+    };
+    return { text: result(idJson, `"${id}"`), commit };
   }
 
-  private async sharedSubscribe(params: readonly unknown[], idJson: string): Promise<string> {
+  private async sharedSubscribe(params: readonly unknown[], idJson: string): Promise<LocalAnswer> {
     const id = newSubscriptionId();
     const head = Buffer.concat([NOTIFICATION_PREFIX, Buffer.from(id), NOTE_TAIL]);
     const sub: ClientSub = { kind: 'shared', release: null };
@@ -246,19 +268,19 @@ export class WsSession {
       },
       this.deps.limits.requestTimeoutMs,
     );
-    this.subscribing--;
     if (!outcome.ok) {
+      this.subscribing--;
       const error = JSON.stringify(outcome.error ?? { code: -32603, message: 'refused' });
-      return `{"jsonrpc":"2.0","id":${idJson},"error":${error}}`;
+      return { text: `{"jsonrpc":"2.0","id":${idJson},"error":${error}}` };
     }
-    if (this.ended) {
-      outcome.release();
-      return result(idJson, `"${id}"`);
-    }
-    sub.release = outcome.release;
-    this.subs.set(id, sub);
-    this.deps.metrics.subscriptions(1);
-    return result(idJson, `"${id}"`);
+    const commit = (): void => {
+      this.subscribing--;
+      if (this.ended) return outcome.release();
+      sub.release = outcome.release;
+      this.subs.set(id, sub);
+      this.deps.metrics.subscriptions(1);
+    };
+    return { text: result(idJson, `"${id}"`), commit };
   }
 
   private unsubscribe(id: string): boolean {
