@@ -8,7 +8,10 @@
 //    refuses (its own bucket) and to the same with [redis] url (the fleet's bucket, leased
 //    from a real redis-server): what sharing the budget costs a call.
 //
-// Load generator, Vixy processes, anvil and redis-server are separate processes.
+// Load generator, Vixy processes, anvil and redis-server are separate processes. The
+// order of the contenders turns from round to round. CPU per request is that of the
+// process wrk talks to: Vixy's, and anvil's for the direct path of group 1 (what an
+// answer costs the node).
 //
 //   npx ts-node bench/cache.ts          (after `npm run build`)
 //   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 BENCH_THREADS=1
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
     warmupSeconds: WARMUP_SECONDS,
     connections: CONNECTIONS,
     threads: THREADS,
+    rotate: true,
   };
   const stoppers: Stoppers = [];
   try {
@@ -111,7 +115,7 @@ async function startContenders(
   });
   return {
     cache: [
-      contender('anvil direct', anvil.httpUrl, undefined, CACHED_CALL),
+      contender('anvil direct', anvil.httpUrl, anvil.pid, CACHED_CALL),
       contender('Vixy', plain.url('/el'), plain.pid, CACHED_CALL),
       contender('Vixy + cache', cached.url('/el'), cached.pid, CACHED_CALL),
     ],

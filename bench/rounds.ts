@@ -8,7 +8,7 @@ import { runWrk, type WrkResult } from './wrk';
 export interface Contender {
   readonly name: string;
   readonly url: string;
-  /** The proxy process whose CPU time is measured (none for the direct path). */
+  /** The process whose CPU time is measured (the proxy; none: not measured). */
   readonly pid?: number;
   /** The JSON-RPC body POSTed (default: eth_blockNumber, bench/el-post.lua). */
   readonly body?: string;
@@ -25,6 +25,11 @@ export interface RoundOptions {
   readonly warmupSeconds: number;
   readonly connections: number;
   readonly threads: number;
+  /**
+   * Round r starts with contender r - 1 (mod their number): no contender always runs
+   * right after the same other one. Default false: always in the given order.
+   */
+  readonly rotate?: boolean;
 }
 
 /** Runs o.rounds rounds over the contenders, appending each measured run to its results. */
@@ -35,7 +40,8 @@ export async function runRounds(
 ): Promise<void> {
   const settings = { connections: o.connections, threads: o.threads };
   for (let round = 1; round <= o.rounds; round++) {
-    for (const c of contenders) {
+    const first = o.rotate === true ? (round - 1) % contenders.length : 0;
+    for (const c of [...contenders.slice(first), ...contenders.slice(0, first)]) {
       await runWrk(wrk, { ...settings, url: c.url, body: c.body, seconds: o.warmupSeconds });
       const before = c.pid === undefined ? 0 : cpuSeconds(c.pid);
       const result = await runWrk(wrk, {
