@@ -16,8 +16,8 @@ import { renderConfig, VixyProcess, writeConfigFile } from '../test/support/vixy
 import { waitFor } from '../test/support/wait';
 import { startNginx } from './nginx';
 import { probe } from './probe';
-import { cpuSeconds } from './proc-cpu';
-import { findExecutable, runWrk, type WrkResult } from './wrk';
+import { type Contender, median, runRounds } from './rounds';
+import { findExecutable } from './wrk';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -29,18 +29,6 @@ const WITH_HOOK = process.env.BENCH_HOOK !== '0';
 const HOOK_HEADERS = { 'x-api-key': 'bench-api-key-0123456789' };
 const INSTALL_HINT = 'apt-get update && apt-get install -y --no-install-recommends nginx wrk';
 
-interface Contender {
-  readonly name: string;
-  readonly url: string;
-  /** The proxy process whose CPU time is measured (none for the direct path). */
-  readonly pid?: number;
-  readonly results: Measured[];
-}
-
-interface Measured extends WrkResult {
-  readonly cpuUsPerRequest: number | undefined;
-}
-
 async function main(): Promise<void> {
   const wrk = await findExecutable('wrk');
   if (wrk === undefined) {
@@ -51,32 +39,13 @@ async function main(): Promise<void> {
   const stoppers: (() => Promise<unknown>)[] = [];
   try {
     const contenders = await startContenders(stoppers);
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const c of contenders) {
-        await runWrk(wrk, {
-          url: c.url,
-          seconds: WARMUP_SECONDS,
-          connections: CONNECTIONS,
-          threads: THREADS,
-        });
-        const before = c.pid === undefined ? 0 : cpuSeconds(c.pid);
-        const result = await runWrk(wrk, {
-          url: c.url,
-          seconds: SECONDS,
-          connections: CONNECTIONS,
-          threads: THREADS,
-        });
-        const cpu = c.pid === undefined ? undefined : cpuSeconds(c.pid) - before;
-        c.results.push({
-          ...result,
-          cpuUsPerRequest:
-            cpu === undefined || cpu === 0 ? undefined : (cpu * 1e6) / result.requests,
-        });
-        process.stdout.write(
-          `round ${round}/${ROUNDS} ${c.name}: ${result.requestsPerSecond.toFixed(0)} req/s\n`,
-        );
-      }
-    }
+    await runRounds(wrk, contenders, {
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      connections: CONNECTIONS,
+      threads: THREADS,
+    });
     report(contenders);
   } finally {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
@@ -149,11 +118,6 @@ async function startFloor(upstream: string): Promise<{ url: string; proc: Manage
     abortIf: () => (proc.running ? undefined : proc.describe()),
   });
   return { url, proc };
-}
-
-function median(results: readonly Measured[]): Measured {
-  const sorted = [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function report(contenders: readonly Contender[]): void {

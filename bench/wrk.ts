@@ -9,6 +9,8 @@ export interface WrkOptions {
   readonly seconds: number;
   readonly connections: number;
   readonly threads: number;
+  /** The JSON-RPC body to POST (default: eth_blockNumber). */
+  readonly body?: string;
 }
 
 export interface WrkResult {
@@ -30,11 +32,12 @@ export async function findExecutable(name: string): Promise<string | undefined> 
   }
 }
 
-/** Runs wrk POSTing eth_blockNumber (bench/el-post.lua) and parses its report. */
+/** Runs wrk POSTing o.body or eth_blockNumber (bench/el-post.lua) and parses its report. */
 export async function runWrk(wrk: string, o: WrkOptions): Promise<WrkResult> {
   const args = [`-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, '--latency'];
   args.push('-s', join(__dirname, 'el-post.lua'), o.url);
-  const { stdout } = await run(wrk, args, { timeout: (o.seconds + 30) * 1000 });
+  const env = o.body === undefined ? process.env : { ...process.env, BENCH_BODY: o.body };
+  const { stdout } = await run(wrk, args, { timeout: (o.seconds + 30) * 1000, env });
   return parseWrk(stdout);
 }
 
