@@ -93,6 +93,31 @@ export async function linkToChain(
 }
 
 /**
+ * The ancestor of `entry` at height `n` (below it), walked by parent hash: known blocks
+ * first, then fetched (at most `budget`). Throws StallError when a parent could not be
+ * fetched or the budget ran out.
+ */
+export async function ancestorAt(
+  entry: ChainEntry,
+  n: number,
+  ctx: LinkContext,
+): Promise<ChainEntry> {
+  let cur = entry;
+  let fetches = 0;
+  while (cur.number > n) {
+    let parent = ctx.window.known(cur.header.parentHash);
+    if (parent === undefined) {
+      if (fetches++ >= ctx.budget) {
+        throw new StallError(`more than ${ctx.budget} blocks to fetch below block ${entry.number}`);
+      }
+      parent = ctx.window.remember(await fetchParent(cur, ctx));
+    }
+    cur = parent;
+  }
+  return cur;
+}
+
+/**
  * Headers of blocks `from`..`to` fetched by number, `concurrency` at a time, to fill a
  * hole faster than one parent at a time; failures are left out (the walk by hash fetches
  * what is missing, and checks every link).

@@ -1,6 +1,6 @@
 import { type BlockHeader } from './block-header';
 import { type ChainEntry } from './chain-entry';
-import { linkToChain, prefetchByNumber } from './chain-link';
+import { ancestorAt, linkToChain, prefetchByNumber } from './chain-link';
 import { type ChainWindow } from './chain-window';
 import { type ChainGap, type ChainSource, type ObservationSource } from './chain.types';
 
@@ -10,6 +10,11 @@ import { type ChainGap, type ChainSource, type ObservationSource } from './chain
 // 2. Empty log: H is the first block.
 // 3. H.number <= head: only an authoritative source changes anything: H with another hash
 //    than the canonical block at its height is a reorg to H (the chain may get shorter).
+//    H below the oldest block held (a log that started a moment ago holds one block; a
+//    node that catches up, or a stale poll, reports older ones): the oldest block's
+//    ancestors are walked down to H's height (known first, then fetched, at most `depth`);
+//    H among them is a node behind, which changes nothing. Otherwise the chain was
+//    replaced below the log: an authoritative H restarts it (gap reason `reorg`).
 // 4. H.number > head, from any source (the highest number wins): H is linked to the chain
 //    by walking its parents by hash, known blocks first, then fetched from the
 //    ChainSource (eth_getBlockByHash); for an authoritative H a hole of 2 or more blocks
@@ -51,6 +56,19 @@ export async function decide(
   if (head === undefined)
     return { kind: 'change', ancestor: header.number - 1, chain: [w.remember(header)] };
   if (header.number <= head.number && !from.authoritative) return NONE;
+  const tail = w.tail as ChainEntry;
+  if (header.number < tail.number) {
+    if (tail.number - header.number > w.depth) return NONE; // too far behind to tell
+    const ancestor = await ancestorAt(tail, header.number, {
+      window: w,
+      source: ctx.source,
+      budget: w.depth,
+      counted: ctx.counted,
+    });
+    if (ancestor.hash === header.hash) return NONE;
+    const entry = w.remember(header);
+    return { kind: 'restart', entry, gap: { reason: 'reorg', below: tail.number } };
+  }
   if (header.number - head.number > w.depth) {
     if (!from.authoritative) return NONE;
     const gap: ChainGap = { reason: 'gap', from: head.number + 1, to: header.number - 1 };

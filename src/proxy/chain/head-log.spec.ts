@@ -51,6 +51,22 @@ describe('HeadLog', () => {
     expect(chain.calls.blockByHash + chain.calls.blockByNumber).toBe(0);
   });
 
+  it('ignores an authoritative node behind the oldest block held (it catches up, a stale poll)', async () => {
+    const { chain, log, events, see } = setup({}, new FakeChain(90));
+    chain.mine(10);
+    const [b1, b2] = chain.mine(2);
+    await see(b2, B); // a log that has just started: one block
+    await see(b1); // the authoritative node is one block behind
+    await see(chain.at(97) as FakeBlock);
+    expect(events).toEqual([['added', 102, b2.hash]]);
+    // checked by walking the oldest block's parents, fetched once
+    expect(chain.calls.blockByHash).toBe(5);
+    const [b3] = chain.mine(1);
+    await see(b3);
+    expect(events.at(-1)).toEqual(['added', 103, b3.hash]);
+    expect(log.head?.hash).toBe(b3.hash);
+  });
+
   it('fills a hole from the source and announces the blocks oldest first', async () => {
     const { chain, log, events, see } = setup();
     await see(chain.head);
