@@ -1,5 +1,11 @@
 import { Given, Then, When } from '@cucumber/cucumber';
-import { AnvilNode, BlockMiner, httpRequest, startSameChainCluster } from '../../test/support';
+import {
+  AnvilNode,
+  BlockMiner,
+  httpRequest,
+  mineInStep,
+  startSameChainCluster,
+} from '../../test/support';
 import { sharedBeacon } from '../support/beacons';
 import { type Status, type VixyWorld } from '../support/world';
 
@@ -19,6 +25,9 @@ async function startEl(world: VixyWorld, primaries: number, backups: number, blo
   world.backups = nodes.slice(primaries);
 }
 
+/** Blocks a same-chain fleet starts with: a head below which a node can lag. */
+const PREMINED_BLOCKS = 10;
+
 /** Nodes of one chain; the miner mines a block on every live node every intervalMs. */
 async function startSameChain(
   world: VixyWorld,
@@ -29,6 +38,7 @@ async function startSameChain(
   const nodes = await startSameChainCluster(primaries + backups);
   world.primaries = nodes.slice(0, primaries);
   world.backups = nodes.slice(primaries);
+  await mineInStep(nodes, PREMINED_BLOCKS);
   world.miner = await BlockMiner.start(() => [...world.elNodes().values()], { intervalMs });
 }
 

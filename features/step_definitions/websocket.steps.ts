@@ -58,10 +58,9 @@ When(
   async function (this: VixyWorld, kind: string, id: number) {
     const params = SUBSCRIBE_PARAMS[kind];
     if (!params) throw new Error(`unknown subscription kind ${kind}`);
-    const answer = await client(this).call(id, 'eth_subscribe', params);
-    if (typeof answer.result !== 'string')
-      throw new Error(`eth_subscribe: ${JSON.stringify(answer)}`);
-    client(this).subs.set(id, answer.result);
+    const sent = this.miner?.height ?? 0;
+    await client(this).subscribe(id, params);
+    ws(this).subscribedAt.set(id, { sent, answered: this.miner?.height ?? 0 });
   },
 );
 

@@ -13,6 +13,8 @@ export interface WsState {
   sender?: { timer: NodeJS.Timeout; ids: string[] };
   /** What each EL node answered around a call or a run of calls, by what was sent. */
   answered: Map<string, Map<string, number>>;
+  /** The network's height (same-chain fleets) when each eth_subscribe was sent and answered. */
+  subscribedAt: Map<number, { sent: number; answered: number }>;
 }
 
 const states = new WeakMap<VixyWorld, WsState>();
@@ -20,7 +22,7 @@ const states = new WeakMap<VixyWorld, WsState>();
 export function wsState(world: VixyWorld): WsState {
   let state = states.get(world);
   if (!state) {
-    state = { crowd: [], mark: 0, answered: new Map() };
+    state = { crowd: [], mark: 0, answered: new Map(), subscribedAt: new Map() };
     states.set(world, state);
   }
   return state;

@@ -41,6 +41,8 @@ export class BlockMiner {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private paused = false;
+  private blockTxs: (() => readonly TxRequest[]) | undefined;
 
   private constructor(
     private readonly nodes: () => readonly AnvilNode[],
@@ -77,6 +79,22 @@ export class BlockMiner {
   holdBack(node: AnvilNode, blocks: number): void {
     if (blocks > 0) this.behind.set(node, blocks);
     else this.behind.delete(node);
+  }
+
+  /** No blocks on the schedule until resume() (mineNow and reorg still work). */
+  pause(): Promise<void> {
+    return this.exclusive(() => {
+      this.paused = true;
+    });
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Every block of the schedule from now on carries these txs (undefined: none). */
+  carry(txs: (() => readonly TxRequest[]) | undefined): void {
+    this.blockTxs = txs;
   }
 
   /** Mines one block at once (with txs, sent to every live node first), off the schedule. */
@@ -149,7 +167,13 @@ export class BlockMiner {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       void this.exclusive(async () => {
-        if (!this.stopped) await this.grow();
+        if (this.stopped || this.paused) return;
+        try {
+          for (const tx of this.blockTxs?.() ?? []) await this.send(tx);
+          await this.grow();
+        } catch (err) {
+          this.errors.push(String(err));
+        }
       }).finally(() => this.schedule());
     }, this.options.intervalMs);
     this.timer.unref();
