@@ -79,7 +79,7 @@ Then(
     if (answer?.result !== chainIdOf(this, node)) {
       throw new Error(`expected chain id ${chainIdOf(this, node)}, got ${JSON.stringify(answer)}`);
     }
-    await expectAnsweredBy(this, ws(this).answered.get(String(id)) ?? new Map(), node, 1);
+    expectAnsweredBy(ws(this).answered.get(String(id)) ?? new Map(), node, 1);
   },
 );
 
@@ -154,7 +154,7 @@ Then(
         `${wrong.length} requests not answered once by ${node}: ${wrong.slice(0, 5).join(', ')}`,
       );
     const answered = ws(this).answered.get('eth_chainId requests') ?? new Map<string, number>();
-    await expectAnsweredBy(this, answered, node, ids.length);
+    expectAnsweredBy(answered, node, ids.length);
   },
 );
 
@@ -335,7 +335,7 @@ Then(
     const wrong = answers.filter((a) => a.result !== chainIdOf(this, node));
     if (wrong.length > 0)
       throw new Error(`${wrong.length} wrong answers: ${JSON.stringify(wrong[0])}`);
-    await expectAnsweredBy(this, answered, node, n);
+    expectAnsweredBy(answered, node, n);
   },
 );
 
