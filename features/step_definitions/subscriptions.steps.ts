@@ -370,8 +370,9 @@ Then(
     const at = wsState(this).subscribedAt.get(id);
     const got = describeBlocks(blocks);
     if (!at || blocks.length === 0) throw new Error(`no newHeads on subscription ${id}`);
+    // Vixy may not have seen the network's newest block when it took the subscription.
     const first = blocks[0].number;
-    if (first < at.sent || first > at.answered + 1) {
+    if (first < at.sent - 1 || first > at.answered + 1) {
       throw new Error(`first block ${first}, subscribed at ${at.sent}..${at.answered}: ${got}`);
     }
     const chain = await canonical(

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { type AddressInfo, connect as tcpConnect } from 'node:net';
+import { type AddressInfo, type Socket, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { After, Given, Then, When } from '@cucumber/cucumber';
+import { Given, Then, When } from '@cucumber/cucumber';
 import { makeTempDir, sleep, toHex, VixyProcess, waitFor } from '../../test/support';
 import { answeredDuring, expectAnsweredBy, sessionsByNode } from '../support/node-metrics';
 import { type VixyWorld } from '../support/world';
@@ -40,12 +40,6 @@ const SUBSCRIBE_PARAMS: Record<string, unknown[]> = {
   logs: ['logs', {}],
   newPendingTransactions: ['newPendingTransactions'],
 };
-
-After({ tags: '@websocket' }, async function (this: VixyWorld) {
-  const tls = tlsFronts.get(this);
-  if (tls) await new Promise((resolve) => tls.server.close(resolve));
-  tlsFronts.delete(this);
-});
 
 // ---- clients and requests ----------------------------------------------------------
 
@@ -374,14 +368,18 @@ Given(
       ],
       { stdio: 'ignore' },
     );
+    const sockets = new Set<Socket>();
     const server = createTlsServer(
       { key: readFileSync(keyFile), cert: readFileSync(certFile) },
       (socket) => {
         const backend = tcpConnect(node.port, '127.0.0.1');
+        sockets.add(socket).add(backend);
         socket.pipe(backend).pipe(socket);
         const end = () => {
           socket.destroy();
           backend.destroy();
+          sockets.delete(socket);
+          sockets.delete(backend);
         };
         socket.on('error', end).on('close', end);
         backend.on('error', end).on('close', end);
@@ -390,6 +388,11 @@ Given(
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     tlsFronts.set(this, { server, port: (server.address() as AddressInfo).port, certFile });
+    // After Vixy has stopped; its kept-alive connections would hold server.close() open.
+    this.onCleanUp(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    });
   },
 );
 

@@ -75,7 +75,14 @@ export class WsClient {
     return waitFor(
       `the answer to ${method} id ${JSON.stringify(id)}`,
       () => this.answers(id)[n - 1],
-      { timeoutMs, intervalMs: 5 },
+      {
+        timeoutMs,
+        intervalMs: 5,
+        abortIf: () =>
+          this.closeCode !== undefined && this.answers(id)[n - 1] === undefined
+            ? `the session was closed with ${this.closeCode}`
+            : undefined,
+      },
     );
   }
 
