@@ -1,14 +1,15 @@
 @websocket
 Feature: WebSocket sessions on /el/ws survive node failure
-  Each client of /el/ws gets a session with its own upstream WebSocket. When the
-  serving node dies, the session moves to another node, re-creates every subscription
-  under the ids the client already has, and answers every request; when a primary
-  is healthy again, the session moves back to it. One scenario for each test gap of
-  the Rust original's incident (reference/004): the client only ever sees answers
-  to its own requests and notifications of its own subscriptions.
+  Each client of /el/ws gets a session pointed at a node. When the serving node dies,
+  the session moves to another node, keeps every subscription under the ids the client
+  already has, and answers every request; when a primary is healthy again, the session
+  moves back to it. One scenario for each test gap of the Rust original's incident
+  (reference/004): the client only ever sees answers to its own requests and
+  notifications of its own subscriptions. The nodes are one chain; Vixy's metrics tell
+  which node answered a call.
 
   Background:
-    Given 1 primary EL node and 1 backup EL node mining every 1 second
+    Given 1 primary EL node and 1 backup EL node on one chain mining every 1 second
 
   Scenario: regular requests work after a reconnect (gap 1)
     Given Vixy is running in front of them

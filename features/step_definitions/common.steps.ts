@@ -1,11 +1,18 @@
 import { Given, Then, When } from '@cucumber/cucumber';
-import { AnvilNode, httpRequest } from '../../test/support';
+import {
+  AnvilNode,
+  BlockMiner,
+  httpRequest,
+  mineInStep,
+  startSameChainCluster,
+} from '../../test/support';
 import { sharedBeacon } from '../support/beacons';
 import { type Status, type VixyWorld } from '../support/world';
 
 // Generic steps shared by every feature: the devnet, Vixy, node faults, /status.
 // EL nodes get their own chain id (primaries 1001.., backups 2001..), so that
-// eth_chainId tells which node served a request.
+// eth_chainId tells which node served a request; or, "on one chain", they are one
+// chain mined in step by the world's miner (then the metrics tell who served).
 
 async function startEl(world: VixyWorld, primaries: number, backups: number, blockTime?: number) {
   const start = (chainId: number) =>
@@ -17,6 +24,37 @@ async function startEl(world: VixyWorld, primaries: number, backups: number, blo
   world.primaries = nodes.slice(0, primaries);
   world.backups = nodes.slice(primaries);
 }
+
+/** Blocks a same-chain fleet starts with: a head below which a node can lag. */
+const PREMINED_BLOCKS = 10;
+
+/** Nodes of one chain; the miner mines a block on every live node every intervalMs. */
+async function startSameChain(
+  world: VixyWorld,
+  primaries: number,
+  backups: number,
+  intervalMs: number,
+) {
+  const nodes = await startSameChainCluster(primaries + backups);
+  world.primaries = nodes.slice(0, primaries);
+  world.backups = nodes.slice(primaries);
+  await mineInStep(nodes, PREMINED_BLOCKS);
+  world.miner = await BlockMiner.start(() => [...world.elNodes().values()], { intervalMs });
+}
+
+Given(
+  '{int} primary EL node(s) and {int} backup EL node(s) on one chain mining every {int} ms',
+  async function (this: VixyWorld, primaries: number, backups: number, ms: number) {
+    await startSameChain(this, primaries, backups, ms);
+  },
+);
+
+Given(
+  '{int} primary EL node(s) and {int} backup EL node(s) on one chain mining every {int} second(s)',
+  async function (this: VixyWorld, primaries: number, backups: number, seconds: number) {
+    await startSameChain(this, primaries, backups, seconds * 1000);
+  },
+);
 
 Given('{int} primary EL node(s)', async function (this: VixyWorld, n: number) {
   await startEl(this, n, 0);
@@ -53,29 +91,37 @@ Given('Vixy is running in front of them', async function (this: VixyWorld) {
 });
 
 When('EL node {string} is killed', async function (this: VixyWorld, name: string) {
-  await this.elNode(name).kill();
+  await this.atRest(() => this.elNode(name).kill());
 });
 
 When('EL node {string} is frozen', async function (this: VixyWorld, name: string) {
-  await this.elNode(name).freeze();
+  await this.atRest(() => this.elNode(name).freeze());
 });
 
 When('EL node {string} is thawed', async function (this: VixyWorld, name: string) {
-  await this.elNode(name).thaw();
+  await this.atRest(() => this.elNode(name).thaw());
 });
 
-/** Restarted on the same port and mined back up to the others' height. */
+/** Restarted on the same port and mined back up to the others' height (the same blocks). */
 When('EL node {string} is restarted', async function (this: VixyWorld, name: string) {
   const node = this.elNode(name);
   const others = [...this.elNodes().values()].filter((n) => n !== node && n.running);
-  const heights = await Promise.all(others.map((n) => n.blockNumber()));
-  await node.restart({ catchUpTo: Math.max(0, ...heights) });
+  await this.atRest(async () => {
+    const heights = await Promise.all(others.map((n) => n.blockNumber()));
+    await node.restart({ catchUpTo: Math.max(0, ...heights) });
+  });
 });
 
 When(
   'EL node {string} falls {int} blocks behind',
   async function (this: VixyWorld, name: string, blocks: number) {
     const node = this.elNode(name);
+    const miner = this.miner;
+    if (miner) {
+      miner.holdBack(node, blocks);
+      await miner.waitForHeight((await node.blockNumber()) + blocks, blocks * 5000);
+      return;
+    }
     const others = [...this.elNodes().values()].filter((n) => n !== node && n.running);
     await Promise.all(others.map((n) => n.mine(blocks)));
   },
@@ -83,6 +129,12 @@ When(
 
 When('EL node {string} catches up', async function (this: VixyWorld, name: string) {
   const node = this.elNode(name);
+  const miner = this.miner;
+  if (miner) {
+    miner.holdBack(node, 0);
+    await miner.waitForHeight(miner.height + 1, 10_000);
+    return;
+  }
   const others = [...this.elNodes().values()].filter((n) => n !== node && n.running);
   const target = Math.max(...(await Promise.all(others.map((n) => n.blockNumber()))));
   const missing = target - (await node.blockNumber());

@@ -1,21 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { type AddressInfo, connect as tcpConnect } from 'node:net';
+import { type AddressInfo, type Socket, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { After, Given, Then, When } from '@cucumber/cucumber';
-import { WebSocket } from 'ws';
-import { httpRequest, makeTempDir, sleep, toHex, VixyProcess, waitFor } from '../../test/support';
+import { Given, Then, When } from '@cucumber/cucumber';
+import { makeTempDir, sleep, toHex, VixyProcess, waitFor } from '../../test/support';
+import { answeredDuring, expectAnsweredBy, sessionsByNode } from '../support/node-metrics';
 import { type VixyWorld } from '../support/world';
+import { WsClient } from '../support/ws-client';
+import { wsClient, wsState, wsUrl } from '../support/ws-state';
 
-// Steps of features/websocket.feature: WebSocket clients of /el/ws and what they saw.
-// A client records every frame with its arrival time, every request id it sent and
-// every subscription id it was given, so that a scenario can check that it received
-// nothing it did not ask for (the incident of the Rust original: re-subscribe answers
-// forwarded to clients).
-
-type Frame = { readonly at: number; readonly msg: Record<string, unknown> };
+// Steps of features/websocket.feature: WebSocket clients of /el/ws and what they saw
+// (features/support/ws-client.ts records everything). The nodes are one chain: which
+// node answered is told by Vixy's metrics around the call (features/support/node-metrics.ts).
 
 /** anvil's first dev account (unlocked): sends the test transactions. */
 const DEV_ACCOUNT = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
@@ -23,136 +21,15 @@ const DEV_ACCOUNT = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 const EMIT_LOG_INIT_CODE = '0x60006000a000';
 const ANSWER_TIMEOUT_MS = 5000;
 
-class WsClient {
-  readonly frames: Frame[] = [];
-  /** How many requests were sent with each id (as JSON). */
-  readonly sent = new Map<string, number>();
-  /** Request id of the eth_subscribe -> subscription id the client was given. */
-  readonly subs = new Map<number, string>();
-  /** Subscription id -> when its eth_unsubscribe was answered true. */
-  readonly unsubscribedAt = new Map<string, number>();
-  readonly closed: Promise<number>;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push({
-        at: Date.now(),
-        msg: JSON.parse(String(data)) as Record<string, unknown>,
-      });
-    });
-    ws.on('error', () => undefined);
-    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
-  }
-
-  static async open(url: string): Promise<WsClient> {
-    const client = new WsClient(new WebSocket(url));
-    await Promise.race([
-      once(client.ws, 'open'),
-      client.closed.then((code) => {
-        throw new Error(`${url}: closed with ${code} before opening`);
-      }),
-    ]);
-    return client;
-  }
-
-  send(id: unknown, method: string, params: unknown[] = []): void {
-    const key = JSON.stringify(id);
-    this.sent.set(key, (this.sent.get(key) ?? 0) + 1);
-    this.ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-  }
-
-  answers(id: unknown): Record<string, unknown>[] {
-    const key = JSON.stringify(id);
-    return this.frames
-      .filter((f) => !('method' in f.msg) && JSON.stringify(f.msg.id) === key)
-      .map((f) => f.msg);
-  }
-
-  /** Sends and waits for the answer (the n-th answer with that id, n = requests so far). */
-  async call(
-    id: unknown,
-    method: string,
-    params: unknown[] = [],
-  ): Promise<Record<string, unknown>> {
-    this.send(id, method, params);
-    const n = this.sent.get(JSON.stringify(id)) ?? 1;
-    return waitFor(
-      `the answer to ${method} id ${JSON.stringify(id)}`,
-      () => this.answers(id)[n - 1],
-      {
-        timeoutMs: ANSWER_TIMEOUT_MS,
-        intervalMs: 5,
-      },
-    );
-  }
-
-  notes(sub: string, since = 0): Frame[] {
-    return this.frames.filter(
-      (f) =>
-        f.at > since &&
-        (f.msg.params as { subscription?: string } | undefined)?.subscription === sub,
-    );
-  }
-
-  sub(requestId: number): string {
-    const sub = this.subs.get(requestId);
-    if (!sub) throw new Error(`no subscription was made with request id ${requestId}`);
-    return sub;
-  }
-
-  /** Every frame answers a request the client sent or notifies one of its live subscriptions. */
-  unexpected(): string[] {
-    const problems: string[] = [];
-    const given = new Set(this.subs.values());
-    const counts = new Map<string, number>();
-    for (const { at, msg } of this.frames) {
-      if (msg.method === 'eth_subscription') {
-        const sub = (msg.params as { subscription?: string }).subscription ?? '';
-        const gone = this.unsubscribedAt.get(sub);
-        if (!given.has(sub)) problems.push(`notification for unknown subscription ${sub}`);
-        else if (gone !== undefined && at > gone)
-          problems.push(`notification for ${sub} after unsubscribe`);
-        continue;
-      }
-      const key = JSON.stringify(msg.id);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      if ((counts.get(key) ?? 0) > (this.sent.get(key) ?? 0)) {
-        problems.push(`unasked answer ${JSON.stringify(msg).slice(0, 200)}`);
-      }
-    }
-    return problems;
-  }
+interface TlsFront {
+  server: TlsServer;
+  port: number;
+  certFile: string;
 }
 
-interface WsState {
-  client?: WsClient;
-  crowd: WsClient[];
-  /** Notifications counted from here ("each receive a notification"). */
-  mark: number;
-  sender?: { timer: NodeJS.Timeout; ids: string[] };
-  tls?: { server: TlsServer; port: number; certFile: string };
-}
-
-const states = new WeakMap<VixyWorld, WsState>();
-
-function ws(world: VixyWorld): WsState {
-  let state = states.get(world);
-  if (!state) {
-    state = { crowd: [], mark: 0 };
-    states.set(world, state);
-  }
-  return state;
-}
-
-function client(world: VixyWorld): WsClient {
-  const c = ws(world).client;
-  if (!c) throw new Error('no WebSocket client in this scenario');
-  return c;
-}
-
-function wsUrl(world: VixyWorld, path: string): string {
-  return world.requireVixy().url(path).replace(/^http/, 'ws');
-}
+const tlsFronts = new WeakMap<VixyWorld, TlsFront>();
+const ws = wsState;
+const client = wsClient;
 
 function chainIdOf(world: VixyWorld, node: string): string {
   return toHex(world.elNode(node).chainId);
@@ -163,15 +40,6 @@ const SUBSCRIBE_PARAMS: Record<string, unknown[]> = {
   logs: ['logs', {}],
   newPendingTransactions: ['newPendingTransactions'],
 };
-
-After({ tags: '@websocket' }, async function (this: VixyWorld) {
-  const state = states.get(this);
-  if (!state) return;
-  if (state.sender) clearInterval(state.sender.timer);
-  for (const c of [state.client, ...state.crowd]) c?.ws.terminate();
-  if (state.tls) await new Promise((resolve) => state.tls?.server.close(resolve));
-  states.delete(this);
-});
 
 // ---- clients and requests ----------------------------------------------------------
 
@@ -184,29 +52,28 @@ When(
   async function (this: VixyWorld, kind: string, id: number) {
     const params = SUBSCRIBE_PARAMS[kind];
     if (!params) throw new Error(`unknown subscription kind ${kind}`);
-    const answer = await client(this).call(id, 'eth_subscribe', params);
-    if (typeof answer.result !== 'string')
-      throw new Error(`eth_subscribe: ${JSON.stringify(answer)}`);
-    client(this).subs.set(id, answer.result);
+    const sent = this.miner?.height ?? 0;
+    await client(this).subscribe(id, params);
+    ws(this).subscribedAt.set(id, { sent, answered: this.miner?.height ?? 0 });
   },
 );
 
 When(
   'the client calls {word} with id {int}',
   async function (this: VixyWorld, method: string, id: number) {
-    await client(this).call(id, method);
+    const { answered } = await answeredDuring(this, () => client(this).call(id, method));
+    ws(this).answered.set(String(id), answered);
   },
 );
 
 Then(
   'the answer to {int} comes from EL node {string}',
-  function (this: VixyWorld, id: number, node: string) {
+  async function (this: VixyWorld, id: number, node: string) {
     const answer = client(this).answers(id).at(-1);
     if (answer?.result !== chainIdOf(this, node)) {
-      throw new Error(
-        `expected chain id ${chainIdOf(this, node)} of ${node}, got ${JSON.stringify(answer)}`,
-      );
+      throw new Error(`expected chain id ${chainIdOf(this, node)}, got ${JSON.stringify(answer)}`);
     }
+    expectAnsweredBy(ws(this).answered.get(String(id)) ?? new Map(), node, 1);
   },
 );
 
@@ -248,35 +115,42 @@ When(
   'the client sends {int} eth_chainId requests, {int} at a time',
   async function (this: VixyWorld, total: number, window: number) {
     const c = client(this);
-    for (let first = 0; first < total; first += window) {
-      const ids = Array.from(
-        { length: Math.min(window, total - first) },
-        (_, i) => 1000 + first + i,
-      );
-      for (const id of ids) c.send(id, 'eth_chainId');
-      await waitFor(
-        `answers to requests ${ids[0]}..${ids.at(-1)}`,
-        () => ids.every((id) => c.answers(id).length > 0) || undefined,
-        { timeoutMs: ANSWER_TIMEOUT_MS, intervalMs: 5 },
-      );
-    }
+    const { answered } = await answeredDuring(this, async () => {
+      for (let first = 0; first < total; first += window) {
+        const ids = Array.from(
+          { length: Math.min(window, total - first) },
+          (_, i) => 1000 + first + i,
+        );
+        for (const id of ids) c.send(id, 'eth_chainId');
+        await waitFor(
+          `answers to requests ${ids[0]}..${ids.at(-1)}`,
+          () => ids.every((id) => c.answers(id).length > 0) || undefined,
+          { timeoutMs: ANSWER_TIMEOUT_MS, intervalMs: 5 },
+        );
+      }
+    });
+    ws(this).answered.set('eth_chainId requests', answered);
   },
 );
 
-Then('all of them are answered by EL node {string}', function (this: VixyWorld, node: string) {
-  const c = client(this);
-  const expected = chainIdOf(this, node);
-  const wrong = [...c.sent.keys()]
-    .filter((key) => Number(key) >= 1000)
-    .filter((key) => {
+Then(
+  'all of them are answered by EL node {string}',
+  async function (this: VixyWorld, node: string) {
+    const c = client(this);
+    const expected = chainIdOf(this, node);
+    const ids = [...c.sent.keys()].filter((key) => Number(key) >= 1000);
+    const wrong = ids.filter((key) => {
       const answers = c.answers(JSON.parse(key));
       return answers.length !== 1 || answers[0].result !== expected;
     });
-  if (wrong.length > 0)
-    throw new Error(
-      `${wrong.length} requests not answered once by ${node}: ${wrong.slice(0, 5).join(', ')}`,
-    );
-});
+    if (wrong.length > 0)
+      throw new Error(
+        `${wrong.length} requests not answered once by ${node}: ${wrong.slice(0, 5).join(', ')}`,
+      );
+    const answered = ws(this).answered.get('eth_chainId requests') ?? new Map<string, number>();
+    expectAnsweredBy(answered, node, ids.length);
+  },
+);
 
 When(
   'the client starts sending eth_blockNumber every {int} ms',
@@ -398,18 +272,6 @@ Then('the client received nothing it did not ask for', async function (this: Vix
 
 // ---- sessions and nodes ------------------------------------------------------------
 
-async function sessionsByNode(
-  world: VixyWorld,
-): Promise<{ byNode: Map<string, number>; active: number }> {
-  const res = await httpRequest(world.requireVixy().url('/metrics'), { timeoutMs: 2000 });
-  const byNode = new Map<string, number>();
-  for (const m of res.text.matchAll(/^vixy_ws_upstream_node\{node="([^"]+)"\} (\d+)$/gm)) {
-    byNode.set(m[1], Number(m[2]));
-  }
-  const active = Number(/^vixy_ws_connections_active (\d+)$/m.exec(res.text)?.[1] ?? NaN);
-  return { byNode, active };
-}
-
 Then(
   'within {int} seconds every session is served by EL node {string}',
   async function (this: VixyWorld, seconds: number, node: string) {
@@ -461,10 +323,13 @@ Then(
   'every one of the {int} clients gets eth_chainId answered by EL node {string}',
   async function (this: VixyWorld, n: number, node: string) {
     const crowd = ws(this).crowd;
-    const answers = await Promise.all(crowd.slice(0, n).map((c) => c.call(2, 'eth_chainId')));
+    const { value: answers, answered } = await answeredDuring(this, () =>
+      Promise.all(crowd.slice(0, n).map((c) => c.call(2, 'eth_chainId'))),
+    );
     const wrong = answers.filter((a) => a.result !== chainIdOf(this, node));
     if (wrong.length > 0)
-      throw new Error(`${wrong.length} answers not from ${node}: ${JSON.stringify(wrong[0])}`);
+      throw new Error(`${wrong.length} wrong answers: ${JSON.stringify(wrong[0])}`);
+    expectAnsweredBy(answered, node, n);
   },
 );
 
@@ -503,14 +368,18 @@ Given(
       ],
       { stdio: 'ignore' },
     );
+    const sockets = new Set<Socket>();
     const server = createTlsServer(
       { key: readFileSync(keyFile), cert: readFileSync(certFile) },
       (socket) => {
         const backend = tcpConnect(node.port, '127.0.0.1');
+        sockets.add(socket).add(backend);
         socket.pipe(backend).pipe(socket);
         const end = () => {
           socket.destroy();
           backend.destroy();
+          sockets.delete(socket);
+          sockets.delete(backend);
         };
         socket.on('error', end).on('close', end);
         backend.on('error', end).on('close', end);
@@ -518,7 +387,12 @@ Given(
     );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    ws(this).tls = { server, port: (server.address() as AddressInfo).port, certFile };
+    tlsFronts.set(this, { server, port: (server.address() as AddressInfo).port, certFile });
+    // After Vixy has stopped; its kept-alive connections would hold server.close() open.
+    this.onCleanUp(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    });
   },
 );
 
@@ -526,7 +400,7 @@ Given(
 Given(
   'Vixy is running in front of them, reaching that node through TLS',
   async function (this: VixyWorld) {
-    const tls = ws(this).tls;
+    const tls = tlsFronts.get(this);
     if (!tls) throw new Error('no TLS terminator in this scenario');
     const input = this.configInput();
     const origin = `127.0.0.1:${tls.port}`;

@@ -8,6 +8,8 @@ import {
 } from '@cucumber/cucumber';
 import {
   type AnvilNode,
+  type BlockMiner,
+  type ElEndpoint,
   FAST_HEALTH_CHECKS,
   type LodestarNode,
   type RunResult,
@@ -53,11 +55,16 @@ export class VixyWorld extends World {
     Record<'global' | 'server' | 'metrics' | 'proxy' | 'websocket' | 'admin', TomlTable>
   > = {};
   vixy?: VixyProcess;
+  /** The network of a same-chain fleet, when a scenario mines in step (stopped first). */
+  miner?: BlockMiner;
+  /** WebSocket URLs that Vixy uses instead of a node's own, by node name (a front in between). */
+  readonly wsUrls = new Map<string, string>();
   /** The result of running the binary to completion. */
   run?: RunResult;
   /** A config file text written by a step, for CLI scenarios. */
   configText?: string;
   private readonly ownedBeacons: LodestarNode[] = [];
+  private readonly closers: (() => Promise<void>)[] = [];
 
   constructor(options: IWorldOptions) {
     super(options);
@@ -84,9 +91,29 @@ export class VixyWorld extends World {
     return beacon;
   }
 
+  /** Closed after the scenario, after Vixy and before the nodes. */
+  onCleanUp(close: () => Promise<void>): void {
+    this.closers.push(close);
+  }
+
+  /**
+   * Runs a change of the fleet (kill, freeze, restart, ...) between two blocks of the
+   * miner, or at once when nothing mines.
+   */
+  atRest<T>(change: () => Promise<T>): Promise<T> {
+    return this.miner ? this.miner.exclusive(change) : change();
+  }
+
+  private endpoint(name: string, node: AnvilNode): ElEndpoint {
+    return { httpUrl: node.httpUrl, wsUrl: this.wsUrls.get(name) ?? node.wsUrl };
+  }
+
   configInput(): VixyConfigInput {
     return {
-      el: { primary: this.primaries, backup: this.backups },
+      el: {
+        primary: this.primaries.map((n, i) => this.endpoint(`el-primary-${i + 1}`, n)),
+        backup: this.backups.map((n, i) => this.endpoint(`el-backup-${i + 1}`, n)),
+      },
       cl: this.beacons.length > 0 ? this.beacons : [NO_BEACON],
       global: { ...FAST_HEALTH_CHECKS, ...this.sections.global },
       ...(this.sections.server && { server: this.sections.server }),
@@ -137,9 +164,13 @@ export class VixyWorld extends World {
   }
 
   async cleanUp(): Promise<void> {
+    const miner = this.miner;
+    this.miner = undefined;
+    await miner?.stop();
     const vixy = this.vixy;
     this.vixy = undefined;
     if (vixy?.running) await vixy.stop(5000);
+    await Promise.allSettled(this.closers.splice(0).map((close) => close()));
     await Promise.allSettled([
       ...[...this.primaries, ...this.backups].map((n) => n.kill()),
       ...this.ownedBeacons.map((n) => n.stop()),

@@ -120,6 +120,14 @@ export class AnvilNode {
     await this.rpc('anvil_mine', [toHex(n), toHex(interval)], 30_000);
   }
 
+  /**
+   * Another node started with this node's flags (the same genesis) on a free port, at
+   * its genesis block: mined alike, it follows the same chain.
+   */
+  sibling(): Promise<AnvilNode> {
+    return AnvilNode.start({ ...this.options, port: undefined });
+  }
+
   /** 0 pauses interval mining, N mines a block every N seconds. */
   async setIntervalMining(seconds: number): Promise<void> {
     await this.rpc('evm_setIntervalMining', [seconds]);
