@@ -3,7 +3,9 @@
 //
 // 1. eth_getBlockByNumber of an old finalized block (full=false) POSTed to anvil directly,
 //    to Vixy without [cache] and to Vixy with [cache] enabled = true (every call a hit):
-//    the target is cached reads faster than direct.
+//    the target is cached reads faster than direct. 1b. the same with a block of
+//    FULL_TXS transactions and full=true (what an indexer reads back), where the node's
+//    own work per answer grows and the cache's does not.
 // 2. eth_blockNumber to Vixy without any max_qps, to Vixy with a max_qps that never
 //    refuses (its own bucket) and to the same with [redis] url (the fleet's bucket, leased
 //    from a real redis-server): what sharing the budget costs a call.
@@ -35,6 +37,8 @@ const INSTALL_HINT = 'apt-get update && apt-get install -y --no-install-recommen
 const MINED_BLOCKS = 100;
 const CACHED_BLOCK = '0x10';
 const CACHED_CALL = `{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["${CACHED_BLOCK}",false]}`;
+/** Transactions of the block read with full=true in group 1b. */
+const FULL_TXS = 200;
 /** Never refuses at these rates (max_consecutive_requests defaults to it too). */
 const MAX_QPS = 1_000_000;
 
@@ -57,12 +61,17 @@ async function main(): Promise<void> {
   };
   const stoppers: Stoppers = [];
   try {
-    const { cache, budget } = await startContenders(stoppers);
+    const { cache, full, budget } = await startContenders(stoppers);
     process.stdout.write(`\n1. eth_getBlockByNumber("${CACHED_BLOCK}", false), finalized\n`);
     await runRounds(wrk, cache, options);
+    process.stdout.write(
+      `\n1b. eth_getBlockByNumber(<${FULL_TXS} transactions>, true), finalized\n`,
+    );
+    await runRounds(wrk, full, options);
     process.stdout.write('\n2. eth_blockNumber, node budgets\n');
     await runRounds(wrk, budget, options);
-    reportCache(cache);
+    reportCache('1.', `eth_getBlockByNumber("${CACHED_BLOCK}", false)`, cache);
+    reportCache('1b.', `eth_getBlockByNumber(<${FULL_TXS} transactions>, true)`, full);
     reportBudget(budget);
   } finally {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
@@ -71,9 +80,10 @@ async function main(): Promise<void> {
 
 async function startContenders(
   stoppers: Stoppers,
-): Promise<{ cache: Contender[]; budget: Contender[] }> {
+): Promise<{ cache: Contender[]; full: Contender[]; budget: Contender[] }> {
   const anvil = await AnvilNode.start({ chainId: 31337 });
   stoppers.push(() => anvil.kill());
+  const fullCall = await blockWithTransactions(anvil, FULL_TXS);
   await anvil.mine(MINED_BLOCKS);
   const redis = await RedisServer.start();
   stoppers.push(() => redis.kill());
@@ -92,14 +102,16 @@ async function startContenders(
   const local = await start({}, { max_qps: MAX_QPS });
   const shared = await start({ redis: { url: redis.url } }, { max_qps: MAX_QPS });
 
-  const expected = await resultOf(anvil.httpUrl, CACHED_CALL);
-  await waitFor('Vixy to answer the old block from its cache', () => cacheHit(cached), {
-    timeoutMs: 20_000,
-    intervalMs: 200,
-  });
-  for (const vixy of [plain, cached]) {
-    const got = await resultOf(vixy.url('/el'), CACHED_CALL);
-    if (got !== expected) throw new Error(`${vixy.url('/el')} answered another block: ${got}`);
+  for (const call of [CACHED_CALL, fullCall]) {
+    const expected = await resultOf(anvil.httpUrl, call);
+    await waitFor('Vixy to answer the old block from its cache', () => cacheHit(cached, call), {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
+    for (const vixy of [plain, cached]) {
+      const got = await resultOf(vixy.url('/el'), call);
+      if (got !== expected) throw new Error(`${vixy.url('/el')} answered another block: ${got}`);
+    }
   }
   await waitFor('Vixy to lease its budget from Redis', () => redisUp(shared), {
     timeoutMs: 10_000,
@@ -119,6 +131,11 @@ async function startContenders(
       contender('Vixy', plain.url('/el'), plain.pid, CACHED_CALL),
       contender('Vixy + cache', cached.url('/el'), cached.pid, CACHED_CALL),
     ],
+    full: [
+      contender('anvil direct', anvil.httpUrl, anvil.pid, fullCall),
+      contender('Vixy', plain.url('/el'), plain.pid, fullCall),
+      contender('Vixy + cache', cached.url('/el'), cached.pid, fullCall),
+    ],
     budget: [
       contender('Vixy', plain.url('/el'), plain.pid),
       contender('max_qps local', local.url('/el'), local.pid),
@@ -133,8 +150,27 @@ async function resultOf(url: string, body: string): Promise<string> {
   return JSON.stringify((JSON.parse(res.text) as { result?: unknown }).result);
 }
 
-async function cacheHit(vixy: VixyProcess): Promise<true | undefined> {
-  const res = await httpRequest(vixy.url('/el'), { body: CACHED_CALL, timeoutMs: 1000 });
+/** Mines one block holding `n` transfers; the full=true call that reads it back. */
+async function blockWithTransactions(anvil: AnvilNode, n: number): Promise<string> {
+  const [from, to] = await anvil.rpc<string[]>('eth_accounts');
+  await anvil.rpc('evm_setAutomine', [false]);
+  for (let i = 0; i < n; i++) {
+    await anvil.rpc('eth_sendTransaction', [{ from, to, value: '0x1' }]);
+  }
+  await anvil.rpc('anvil_mine', ['0x1']);
+  await anvil.rpc('evm_setAutomine', [true]);
+  const block = await anvil.rpc<{ number: string; transactions: unknown[] }>(
+    'eth_getBlockByNumber',
+    ['latest', false],
+  );
+  if (block.transactions.length !== n) {
+    throw new Error(`the block holds ${block.transactions.length} transactions, not ${n}`);
+  }
+  return `{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["${block.number}",true]}`;
+}
+
+async function cacheHit(vixy: VixyProcess, body: string): Promise<true | undefined> {
+  const res = await httpRequest(vixy.url('/el'), { body, timeoutMs: 1000 });
   return res.status === 200 && res.headers['x-vixy-cache'] === 'hit' ? true : undefined;
 }
 
@@ -173,8 +209,12 @@ function rounds(values: readonly number[], digits: number): string {
   return `${values.map((v) => v.toFixed(digits)).join(' ')} (median ${medianOf(values).toFixed(digits)})`;
 }
 
-function reportCache([direct, vixy, cached]: readonly Contender[]): void {
-  table(`1. POST eth_getBlockByNumber("${CACHED_BLOCK}", false)`, [direct, vixy, cached]);
+function reportCache(
+  label: string,
+  call: string,
+  [direct, vixy, cached]: readonly Contender[],
+): void {
+  table(`${label} POST ${call}`, [direct, vixy, cached]);
   const ratio = (a: Contender, b: Contender): string => (rps(a) / rps(b)).toFixed(2);
   process.stdout.write(
     `Vixy + cache / anvil direct: ${ratio(cached, direct)}x; Vixy + cache / Vixy: ${ratio(cached, vixy)}x; Vixy / anvil direct: ${ratio(vixy, direct)}x\n`,
