@@ -38,7 +38,7 @@ const MINED_BLOCKS = 100;
 const CACHED_BLOCK = '0x10';
 const CACHED_CALL = `{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["${CACHED_BLOCK}",false]}`;
 /** Transactions of the block read with full=true in group 1b. */
-const FULL_TXS = 200;
+const FULL_TXS = 50;
 /** Never refuses at these rates (max_consecutive_requests defaults to it too). */
 const MAX_QPS = 1_000_000;
 
