@@ -127,8 +127,15 @@ describe('GET /cl/eth/v1/events', () => {
     }
     booted.registry.setDrained('cl', 'b1', false);
     booted.setCl(['b1', 'b2']);
-    // Back to the preferred node, live on both (the fail-back takes one stall time).
-    if (serving() !== null) await runChain([b1, b2], 'b1 serving again', () => serving() === 'b1');
+    // Back to the preferred node, live on both (the fail-back takes one stall time). A
+    // test without blocks leaves both nodes silent for longer than the stall time, and a
+    // serving node still marked stalled moves to whichever node sends the next block
+    // first: one block on both first, then the fail-back if that moved the streams.
+    if (serving() !== null) {
+      await produce(1);
+      await sleep(50);
+      await runChain([b1, b2], 'b1 serving again', () => serving() === 'b1');
+    }
   });
 
   afterEach(() => {

@@ -90,6 +90,18 @@ describe('ChainLog', () => {
     expect(log.append(blockEvent(3, root(3, 2), false), false)).toBeDefined();
   });
 
+  it('refuses a head for a block it was told it went past, not the block nor another branch', () => {
+    const log = new ChainLog(3);
+    log.passHeads([root(1), root(2)]);
+    expect(log.append(head(2), false)).toBeUndefined();
+    expect(log.append(blockEvent(2, root(2), false), false)).toBeDefined();
+    expect(log.append(head(2, root(2, 1)), false)).toBeDefined(); // a fork at slot 2
+    // Bounded: the oldest roots are forgotten first.
+    log.passHeads([root(3), root(4)]);
+    expect(log.append(head(1), false)).toBeDefined();
+    expect(log.append(head(3), false)).toBeUndefined();
+  });
+
   it('replays what came after an id it holds, and after the position of one it does not', () => {
     const log = new ChainLog(16);
     const entries = feed(

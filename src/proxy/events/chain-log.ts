@@ -43,13 +43,15 @@ export interface Replay {
  * chain, as delivered to clients: a ring of the last `capacity` events, each with its
  * chain-derived id. An event already in the ring (same topic, slot or epoch, and
  * root) is not appended again, whichever node sends it; nor is a finalized checkpoint
- * that is not newer than the last one. Clients subscribe to appends and replay from
- * a Last-Event-ID.
+ * that is not newer than the last one, nor a head the log has gone past (`passHeads`).
+ * Clients subscribe to appends and replay from a Last-Event-ID.
  */
 export class ChainLog {
   private readonly ring: LogEntry[] = [];
   private start = 0;
   private readonly byKey = new Map<string, LogEntry>();
+  /** Roots of blocks below a delivered head, oldest first: their heads come too late. */
+  private readonly passed = new Set<string>();
   private readonly listeners = new Set<(entry: LogEntry) => void>();
   private state: Cursor = { blockSlot: null, headSlot: null, headRoot: null, finalizedEpoch: null };
   private maxSlot = 0;
@@ -77,6 +79,22 @@ export class ChainLog {
     if (this.ring.length === 0) this.last = eventId({ slot, rank: RANKS.head }, root);
   }
 
+  /**
+   * Blocks that a fill found below the head it delivered: a `head` event for one of
+   * them (from a stream behind the node's API, or a node sending a backlog) would take
+   * the head back to an ancestor, and is not appended. The last `capacity` are kept.
+   */
+  passHeads(roots: readonly string[]): void {
+    for (const root of roots) {
+      this.passed.delete(root);
+      this.passed.add(root);
+    }
+    for (const oldest of this.passed) {
+      if (this.passed.size <= this.capacity) break;
+      this.passed.delete(oldest);
+    }
+  }
+
   hasBlock(slot: number, root: string): boolean {
     return this.byKey.has(`block:${slot}:${root}`);
   }
@@ -85,6 +103,7 @@ export class ChainLog {
   append(event: CoreEvent, filled: boolean): LogEntry | undefined {
     const key = eventKey(event);
     if (this.byKey.has(key)) return undefined;
+    if (event.topic === 'head' && this.passed.has(event.root)) return undefined;
     const s = this.state;
     let slot: number;
     if (event.topic === 'finalized_checkpoint') {

@@ -198,6 +198,7 @@ export class EventUpstream {
       if (result.kind === 'seed') {
         this.log.seed(result.slot, result.root, result.finalizedEpoch);
       } else {
+        this.log.passHeads(result.superseded);
         for (const event of result.events) {
           if (this.log.append(event, true) !== undefined) this.deps.filled(event.topic);
         }

@@ -86,6 +86,9 @@ describe('GapFiller', () => {
       result.kind === 'fill' && result.events.map((e) => `${e.topic}:${'slot' in e ? e.slot : ''}`),
     ).toEqual(['block:9', 'block:10', 'head:10']);
     expect(result.kind === 'fill' && result.events[2]).toBe(cached);
+    // The head's ancestors down to the delivered block the walk stopped at.
+    const roots = [8, 9].map((slot) => chain.atSlot(slot)?.root);
+    expect(result.kind === 'fill' && result.superseded).toEqual(roots);
     expect(paths.filter((p) => p.startsWith('/eth/v1/beacon/headers/')).length).toBe(3);
   });
 
@@ -93,7 +96,13 @@ describe('GapFiller', () => {
     const chain = new FakeChain();
     chain.addBlocks(MAX_FILL_BLOCKS + 5);
     const behind = await filler(chain).fill(input(chain, cursorAt(chain, chain.head.slot + 3)));
-    expect(behind).toEqual({ kind: 'fill', events: [], incomplete: false, skipped: [] });
+    expect(behind).toEqual({
+      kind: 'fill',
+      events: [],
+      incomplete: false,
+      skipped: [],
+      superseded: [],
+    });
     const far = await filler(chain).fill(input(chain, cursorAt(chain, 1)));
     expect(far.kind === 'fill' && far.incomplete).toBe(true);
     expect(far.kind === 'fill' && far.events.map((e) => e.topic)).toEqual(['head']);

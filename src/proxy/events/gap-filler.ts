@@ -37,6 +37,13 @@ export type FillResult =
       readonly incomplete: boolean;
       /** Why a head or finalized_checkpoint could not be rebuilt (for the log). */
       readonly skipped: readonly string[];
+      /**
+       * Roots of the ancestors of the node's head that the fill walked through, oldest
+       * first, down to the delivered block it stopped at: a `head` event that a stream
+       * sends for one of them later (a stream behind its node's API, a node sending a
+       * backlog) is older than the head the fill found.
+       */
+      readonly superseded: readonly string[];
     };
 
 interface Header {
@@ -65,7 +72,7 @@ export class GapFiller {
     if (cursor.headSlot === null) {
       return { kind: 'seed', slot: head.slot, root: head.root, finalizedEpoch: finality.epoch };
     }
-    const { blocks, complete } = await this.blocksSince(head, cursor, input.knownBlock);
+    const { blocks, complete, stop } = await this.blocksSince(head, cursor, input.knownBlock);
     const events: CoreEvent[] = complete
       ? blocks.map((b) => blockEvent(b.slot, b.root, b.optimistic))
       : [];
@@ -89,22 +96,33 @@ export class GapFiller {
         return finalizedEvent(finality.epoch, finality.root, state, finality.optimistic);
       });
     }
-    return { kind: 'fill', events, incomplete: !complete, skipped };
+    const superseded = [...(stop === undefined ? [] : [stop]), ...blocks.map((b) => b.root)];
+    return {
+      kind: 'fill',
+      events,
+      incomplete: !complete,
+      skipped,
+      superseded: superseded.filter((root) => root !== head.root),
+    };
   }
 
-  /** From the head back along parent roots to a delivered block or the cursor's slot. */
+  /**
+   * From the head back along parent roots to a delivered block or the cursor's slot
+   * (`stop`: the root of the block the walk stopped at). Incomplete past
+   * MAX_FILL_BLOCKS: `blocks` then holds the walked blocks, none of which is delivered.
+   */
   private async blocksSince(
     head: Header,
     cursor: Cursor,
     known: (slot: number, root: string) => boolean,
-  ): Promise<{ blocks: Header[]; complete: boolean }> {
+  ): Promise<{ blocks: Header[]; complete: boolean; stop?: string }> {
     const floor = cursor.blockSlot ?? cursor.headSlot ?? 0;
     const blocks: Header[] = [];
     let at: Header | undefined = head;
     while (at !== undefined) {
       if (at.slot <= floor || known(at.slot, at.root))
-        return { blocks: blocks.reverse(), complete: true };
-      if (blocks.length === MAX_FILL_BLOCKS) return { blocks: [], complete: false };
+        return { blocks: blocks.reverse(), complete: true, stop: at.root };
+      if (blocks.length === MAX_FILL_BLOCKS) return { blocks: blocks.reverse(), complete: false };
       blocks.push(at);
       at = at.slot === 0 ? undefined : await this.header(at.parentRoot);
     }
