@@ -75,8 +75,8 @@ describe('WsNodeChooser', () => {
     expect(chooser.verdict('b1')).toBe('fail-back');
   });
 
-  it('prefers a node with an open WebSocket connection, and moves off one that lost them', () => {
-    const nodes = [elNode('p1', 'primary', 0), elNode('p2', 'primary', 1)];
+  it('keeps a node without WebSocket connection out of rotation, a primary too, while another has one', () => {
+    const nodes = [elNode('p1', 'primary', 0), elNode('p2', 'backup', 1)];
     const { chooser, upstreams } = setup(nodes);
     const open = new Map([
       ['p1', false],
@@ -95,7 +95,7 @@ describe('WsNodeChooser', () => {
     expect(chooser.verdict('p1')).toBe('unavailable');
     open.set('p1', true);
     expect(chooser.pick()?.name).toBe('p1');
-    expect(chooser.verdict('p2')).toBeNull();
+    expect(chooser.verdict('p2')).toBe('fail-back'); // p1 is back in WebSocket rotation
     open.set('p1', false);
     open.set('p2', false);
     // No node has a connection: any available node (its HTTP feeds the head log).

@@ -28,9 +28,10 @@ export class WsNodeChooser {
   /**
    * The node to point sessions at, or undefined when no node is available: the first
    * available node in order of preference (primaries, then backups, in config order;
-   * nodes reported down only when nothing else is), one with an open WebSocket
-   * connection first (a node whose upgrade fails or hangs is out of WebSocket rotation),
-   * else any (its HTTP still feeds the head log). One choice for every session: the
+   * nodes reported down only when nothing else is) among those with an open WebSocket
+   * connection: a node whose upgrade fails or hangs is out of WebSocket rotation, a
+   * primary too, while another node has one. When no node has one, any available node
+   * (its HTTP still feeds the head log). One choice for every session: the
    * routing strategy, which spreads requests, is not asked.
    */
   pick(): ElUpstream | undefined {
@@ -40,9 +41,10 @@ export class WsNodeChooser {
       usable.length > 0
         ? usable
         : all.filter((u) => u.node.isHealthy && !u.node.drained && u.node.passiveFailure !== null);
-    const tier = candidates.some((u) => u.node.tier === 'primary') ? 'primary' : 'backup';
-    const inTier = candidates.filter((u) => u.node.tier === tier);
-    return inTier.find((u) => u.sockets?.available === true) ?? inTier[0];
+    const withSocket = candidates.filter((u) => u.sockets?.available === true);
+    const pool = withSocket.length > 0 ? withSocket : candidates;
+    const tier = pool.some((u) => u.node.tier === 'primary') ? 'primary' : 'backup';
+    return pool.find((u) => u.node.tier === tier);
   }
 
   /** Whether a session served by node `name` should move, and why; null to stay. */
