@@ -82,7 +82,9 @@ async function startVixy(node: FakeChainNode): Promise<VixyProcess> {
 }
 
 async function main(): Promise<void> {
-  const commit = execFileSync('git', ['log', '-1', '--format=%h %s'], { encoding: 'utf8' });
+  const commit = execFileSync('git', ['log', '-1', '--format=%h %s', '--', 'src'], {
+    encoding: 'utf8',
+  });
   log(`${new Date().toISOString()}, node ${process.version}, Vixy at ${commit.slice(0, 80)}`);
   const node = await FakeChainNode.start();
   const vixy = await startVixy(node);
