@@ -15,15 +15,15 @@
 //    second; kill and freeze the serving node; blocks missed or repeated per session.
 //
 // Options (env): BENCH_CLIENTS="1000,10000", BENCH_IDLE=10000, BENCH_NOTES=200000 (per
-// burst), BENCH_RATE=2 (blocks/s of the delay run), BENCH_DELAY_BLOCKS=20,
-// BENCH_SWARMS=1 (client processes), BENCH_FAILOVERS=2, BENCH_FAILOVER_SESSIONS=20,
-// BENCH_TIMEOUT_S=1200 (the whole run).
+// burst), BENCH_RATE=2 (blocks/s of the delay run), BENCH_DELAY_BLOCKS=20, BENCH_SWARMS=1
+// (client processes), BENCH_ROUNDS=2 (direct, through, then through, direct),
+// BENCH_FAILOVERS=2 (BENCH_IDLE=0 or BENCH_FAILOVERS=0 leaves that part out), BENCH_FAILOVER_SESSIONS=20, BENCH_TIMEOUT_S=1200 (the whole run).
 import { execFileSync } from 'node:child_process';
 import { FAST_HEALTH_CHECKS, httpRequest, stopAll, VixyProcess, waitFor } from '../test/support';
 import { cpuSeconds } from './proc-cpu';
 import { failover } from './ws/failover';
-import { idleSessions } from './ws/idle';
-import { type PathFigures, runPath, SwarmSet } from './ws/paths';
+import { bareWsKiBPerSession, idleSessions } from './ws/idle';
+import { combine, type PathFigures, runPath, SwarmSet } from './ws/paths';
 import { FakeChainNode, raiseFileLimit } from './ws/processes';
 import { report, UPSTREAM_GOAL } from './ws/report';
 
@@ -36,6 +36,7 @@ const OPTS = {
   delayBlocks: Number(env('BENCH_DELAY_BLOCKS', '20')),
 };
 const SWARMS = Number(env('BENCH_SWARMS', '1'));
+const ROUNDS = Number(env('BENCH_ROUNDS', '2'));
 const FAILOVERS = Number(env('BENCH_FAILOVERS', '2'));
 const FAILOVER_SESSIONS = Number(env('BENCH_FAILOVER_SESSIONS', '20'));
 const TIMEOUT_S = Number(env('BENCH_TIMEOUT_S', '1200'));
@@ -43,6 +44,14 @@ const TIMEOUT_S = Number(env('BENCH_TIMEOUT_S', '1200'));
 const FILE_LIMIT = 65536;
 
 const log = (s: string) => process.stdout.write(`[bench:ws] ${s}\n`);
+
+const k = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** The runs of one path together, or the first error among them. */
+function merged(runs: readonly (PathFigures | Error)[]): PathFigures | Error {
+  const failed = runs.find((r): r is Error => r instanceof Error);
+  return failed ?? combine(runs as PathFigures[]);
+}
 
 /** The part's figures, or the error that stopped it (the other parts still run). */
 async function part<T>(what: string, run: () => Promise<T>): Promise<T | Error> {
@@ -96,27 +105,40 @@ async function main(): Promise<void> {
   );
 
   log(`${IDLE} idle sessions`);
-  const idle = await part('idle sessions', () => idleSessions(vixy, node, swarms, IDLE));
+  const idle = IDLE > 0 ? await part('idle', () => idleSessions(vixy, node, swarms, IDLE)) : null;
+  const bareWs = IDLE > 0 ? await part('bare ws', () => bareWsKiBPerSession(swarms, IDLE)) : null;
   const paths = new Map<number, { direct: PathFigures | Error; through: PathFigures | Error }>();
   const cpu = { node: () => cpuSeconds(node.proc.pid), vixy: () => cpuSeconds(vixy.pid) };
   const viaVixy = vixy.url('/el/ws').replace('http', 'ws');
   for (const n of CLIENTS) {
-    log(`${n} sessions, direct`);
-    const direct = await part('direct', () =>
-      runPath(node.wsUrl, n, node, swarms, cpu, OPTS, null),
-    );
-    log(`${n} sessions, through Vixy`);
-    const through = await part('through Vixy', () =>
-      runPath(viaVixy, n, node, swarms, cpu, OPTS, vixy),
-    );
-    paths.set(n, { direct, through });
+    const runs = { direct: [] as (PathFigures | Error)[], through: [] as (PathFigures | Error)[] };
+    // direct, through, through, direct, ...: a machine busier at one moment hurts both alike
+    for (let round = 0; round < ROUNDS; round++) {
+      const order =
+        round % 2 === 0 ? (['direct', 'through'] as const) : (['through', 'direct'] as const);
+      for (const path of order) {
+        log(`${n} sessions, ${path === 'direct' ? 'direct' : 'through Vixy'} (round ${round + 1})`);
+        const figures = await part(path, () =>
+          path === 'direct'
+            ? runPath(node.wsUrl, n, node, swarms, cpu, OPTS, null)
+            : runPath(viaVixy, n, node, swarms, cpu, OPTS, vixy),
+        );
+        if (!(figures instanceof Error))
+          log(
+            `  ${k(figures.notesPerSecond)} notes/s, delay p50 ${figures.delayP50.toFixed(1)} ms, p99 ${figures.delayP99.toFixed(1)} ms, ${figures.opened} sessions opened in ${(figures.openMs / 1000).toFixed(1)} s`,
+          );
+        runs[path].push(figures);
+      }
+    }
+    paths.set(n, { direct: merged(runs.direct), through: merged(runs.through) });
   }
   await vixy.stop();
   log(
     `failover: ${FAILOVERS} x (kill, freeze) of the serving anvil, ${FAILOVER_SESSIONS} sessions`,
   );
-  const fo = await part('failover', () => failover(FAILOVERS, FAILOVER_SESSIONS));
-  process.stdout.write(`\n${report({ idle, paths, failover: fo, rate: OPTS.rate })}`);
+  const fo =
+    FAILOVERS > 0 ? await part('failover', () => failover(FAILOVERS, FAILOVER_SESSIONS)) : null;
+  process.stdout.write(`\n${report({ idle, bareWs, paths, failover: fo, rate: OPTS.rate })}`);
 }
 
 setTimeout(() => {

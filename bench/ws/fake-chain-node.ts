@@ -20,6 +20,7 @@ const CHAIN_ID = '0x539';
 const GENESIS = 1_000_000;
 const KEPT_BLOCKS = 100_000;
 const ZERO_BLOOM = `0x${'0'.repeat(512)}`;
+const TEXT = { binary: false } as const;
 const NOTE_HEAD = '{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"';
 
 interface Block {
@@ -34,6 +35,8 @@ interface Block {
 interface Sub {
   readonly id: string;
   readonly ws: WebSocket;
+  /** The notification's bytes up to the block: `{"jsonrpc":…"subscription":"<id>`. */
+  readonly head: Buffer;
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -107,9 +110,10 @@ function nowMicros(): number {
 
 function emitOne(): void {
   head = keep(buildBlock(head.number + 1, `0x${nowMicros().toString(16).padStart(16, '0')}`));
-  const tail = `","result":${head.header}}}`;
+  // The block's bytes once; per subscription one copy and one frame, as a node writes it.
+  const tail = Buffer.from(`","result":${head.header}}}`);
   for (const sub of newHeads) {
-    sub.ws.send(NOTE_HEAD + sub.id + tail);
+    sub.ws.send(Buffer.concat([sub.head, tail]), TEXT);
     framesSent++;
   }
 }
@@ -191,7 +195,8 @@ function call(rpc: Rpc, ws: WebSocket | null): Answer {
 function subscribe(ws: WebSocket, kind: unknown): Answer {
   if (kind !== 'newHeads' && kind !== 'logs' && kind !== 'newPendingTransactions')
     return { error: { code: -32602, message: `no "${String(kind)}" subscription` } };
-  const sub = { id: `0x${(++subSeq).toString(16).padStart(32, '0')}`, ws };
+  const id = `0x${(++subSeq).toString(16).padStart(32, '0')}`;
+  const sub = { id, ws, head: Buffer.from(NOTE_HEAD + id) };
   if (kind === 'newHeads') newHeads.add(sub);
   else otherSubs.set(sub.id, sub);
   const list = subsOf.get(ws) ?? [];

@@ -1,6 +1,6 @@
 import { sleep, type VixyProcess } from '../../test/support';
 import { metricSum, noSessionsLeft, type SwarmSet, vixyMetrics } from './paths';
-import { establishedTo, type FakeChainNode, rssKiB } from './processes';
+import { establishedTo, FakeChainNode, rssKiB } from './processes';
 
 // Idle sessions of bench/ws.ts: Vixy's RSS before and after K sessions (one newHeads
 // subscription each), and Vixy's WebSockets to the node while they are open.
@@ -22,6 +22,38 @@ export interface IdleFigures {
   readonly nextBlockDelivered: number;
 }
 
+/** RSS once it moves less than 1% in a second (at most 10 s). */
+async function settledRssKiB(pid: number): Promise<number> {
+  let last = rssKiB(pid);
+  for (let i = 0; i < 10; i++) {
+    await sleep(1000);
+    const now = rssKiB(pid);
+    if (Math.abs(now - last) < last * 0.01) return now;
+    last = now;
+  }
+  return last;
+}
+
+/**
+ * The same measure on a bare `ws` server (a fresh fake node, sessions straight on it):
+ * what a WebSocket session costs in Node before any proxy logic.
+ */
+export async function bareWsKiBPerSession(swarms: SwarmSet, asked: number): Promise<number> {
+  const node = await FakeChainNode.start();
+  try {
+    await swarms.open(node.wsUrl, Math.min(200, asked));
+    await swarms.close();
+    await sleep(1000);
+    const before = rssKiB(node.proc.pid);
+    const { opened } = await swarms.open(node.wsUrl, asked);
+    const after = await settledRssKiB(node.proc.pid);
+    await swarms.close();
+    return (after - before) / opened;
+  } finally {
+    await node.proc.stop();
+  }
+}
+
 export async function idleSessions(
   vixy: VixyProcess,
   node: FakeChainNode,
@@ -35,8 +67,7 @@ export async function idleSessions(
   await sleep(1000);
   const rssBeforeKiB = rssKiB(vixy.pid);
   const { opened, errors } = await swarms.open(url, asked);
-  await sleep(2000);
-  const rssAfterKiB = rssKiB(vixy.pid);
+  const rssAfterKiB = await settledRssKiB(vixy.pid);
   const metric = metricSum(await vixyMetrics(vixy), 'vixy_ws_upstream_connections');
   const tcp = establishedTo(node.vixyWsPort);
   const stats = await node.stats();

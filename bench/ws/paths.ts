@@ -9,6 +9,8 @@ export interface PathFigures {
   /** Sessions that opened and subscribed (fewer than asked when a limit was hit). */
   readonly opened: number;
   readonly openErrors: readonly string[];
+  /** Time to open and subscribe them all. */
+  readonly openMs: number;
   readonly notesPerSecond: number;
   /** CPU of the serving side (node, plus Vixy through Vixy) per 1000 notifications. */
   readonly cpuMsPer1000: number;
@@ -49,7 +51,8 @@ export class SwarmSet {
    * Opens n sessions at url, each subscribed to newHeads; how many opened, and why some
    * did not (throws when none did).
    */
-  async open(url: string, n: number): Promise<{ opened: number; errors: string[] }> {
+  async open(url: string, n: number): Promise<{ opened: number; errors: string[]; ms: number }> {
+    const started = performance.now();
     const per = this.swarms.map(
       (_, i) => Math.floor(n / this.swarms.length) + (i < n % this.swarms.length ? 1 : 0),
     );
@@ -58,7 +61,7 @@ export class SwarmSet {
     const opened = this.sizes.reduce((a, b) => a + b, 0);
     const errors = results.flatMap((r) => r.errors);
     if (opened === 0) throw new Error(`no session of ${n} opened: ${errors.join('; ')}`);
-    return { opened, errors };
+    return { opened, errors, ms: performance.now() - started };
   }
 
   async track(from: number, to: number): Promise<void> {
@@ -154,7 +157,7 @@ export async function runPath(
   options: PathOptions,
   vixy: VixyProcess | null,
 ): Promise<PathFigures> {
-  const { opened, errors } = await swarms.open(url, n);
+  const { opened, errors, ms: openMs } = await swarms.open(url, n);
   try {
     const upstreamTcp = establishedTo(node.vixyWsPort);
     await run(node, swarms, 5, 0); // warm-up
@@ -174,6 +177,7 @@ export async function runPath(
       sessions: n,
       opened,
       openErrors: errors,
+      openMs,
       notesPerSecond: rates.reduce((a, b) => a + b, 0) / rates.length,
       cpuMsPer1000: ((nodeCpu + vixyCpu) * 1e6) / notes,
       vixyCpuMsPer1000: (vixyCpu * 1e6) / notes,
@@ -194,4 +198,28 @@ export async function runPath(
         { timeoutMs: 30_000, intervalMs: 100 },
       );
   }
+}
+
+/** Several runs of one path: rates and delays averaged, losses and closes added up. */
+export function combine(runs: readonly PathFigures[]): PathFigures {
+  const mean = (f: (r: PathFigures) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
+  const sum = (f: (r: PathFigures) => number) => runs.reduce((s, r) => s + f(r), 0);
+  const closes: Record<string, number> = {};
+  for (const r of runs)
+    for (const [code, n] of Object.entries(r.closes)) closes[code] = (closes[code] ?? 0) + n;
+  return {
+    sessions: runs[0].sessions,
+    opened: Math.min(...runs.map((r) => r.opened)),
+    openErrors: runs.flatMap((r) => r.openErrors),
+    openMs: mean((r) => r.openMs),
+    notesPerSecond: mean((r) => r.notesPerSecond),
+    cpuMsPer1000: mean((r) => r.cpuMsPer1000),
+    vixyCpuMsPer1000: mean((r) => r.vixyCpuMsPer1000),
+    delayP50: mean((r) => r.delayP50),
+    delayP99: mean((r) => r.delayP99),
+    lost: sum((r) => r.lost),
+    repeated: sum((r) => r.repeated),
+    closes,
+    upstreamTcp: Math.max(...runs.map((r) => r.upstreamTcp)),
+  };
 }

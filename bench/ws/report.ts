@@ -10,12 +10,15 @@ export const UPSTREAM_GOAL = 2;
 const MEMORY_GOAL_KIB = 10;
 
 export interface Figures {
-  readonly idle: IdleFigures | Error;
+  /** null: the part was left out. */
+  readonly idle: IdleFigures | Error | null;
+  /** KiB per idle session of a bare `ws` server (the fake node), for comparison. */
+  readonly bareWs: number | Error | null;
   readonly paths: ReadonlyMap<
     number,
     { direct: PathFigures | Error; through: PathFigures | Error }
   >;
-  readonly failover: FailoverFigures | Error;
+  readonly failover: FailoverFigures | Error | null;
   /** Blocks per second of the delay runs. */
   readonly rate: number;
 }
@@ -69,6 +72,7 @@ function paths(f: Figures, rows: Row[], lines: string[]): void {
 }
 
 function idle(f: Figures, rows: Row[], lines: string[]): void {
+  if (f.idle === null) return;
   if (f.idle instanceof Error) {
     rows.push(['idle sessions', `failed: ${firstLine(f.idle)}`, '']);
     lines.push(`idle sessions: failed: ${f.idle.message}`);
@@ -82,12 +86,15 @@ function idle(f: Figures, rows: Row[], lines: string[]): void {
     i.sessions === i.asked
       ? ''
       : ` (only ${k(i.sessions)} of ${k(i.asked)} opened: ${i.openErrors[0] ?? '?'})`;
+  const bare = f.bareWs instanceof Error || f.bareWs === null ? NaN : f.bareWs;
+  const bareText = Number.isNaN(bare) ? 'n/a' : `${bare.toFixed(1)} KiB`;
   rows.push(
     [
       `memory per idle session, ${k(i.sessions)} sessions`,
       `${perSession.toFixed(1)} KiB`,
       `<= ${MEMORY_GOAL_KIB} KiB`,
     ],
+    ['memory per idle session, bare ws server (for comparison)', bareText, ''],
     [
       `upstream WS connections, ${k(i.sessions)} sessions: metric / TCP`,
       `${metric} / ${i.tcp}`,
@@ -95,12 +102,13 @@ function idle(f: Figures, rows: Row[], lines: string[]): void {
     ],
   );
   lines.push(
-    `memory per idle session${partial}: Vixy RSS ${(i.rssBeforeKiB / 1024).toFixed(0)} MiB -> ${(i.rssAfterKiB / 1024).toFixed(0)} MiB with ${k(i.sessions)} sessions, one newHeads subscription each: ${perSession.toFixed(1)} KiB (goal <= ${MEMORY_GOAL_KIB} KiB: ${met(perSession <= MEMORY_GOAL_KIB)}); the next block reached ${k(i.nextBlockDelivered)} of them`,
+    `memory per idle session${partial}: Vixy RSS ${(i.rssBeforeKiB / 1024).toFixed(0)} MiB -> ${(i.rssAfterKiB / 1024).toFixed(0)} MiB with ${k(i.sessions)} sessions, one newHeads subscription each: ${perSession.toFixed(1)} KiB (goal <= ${MEMORY_GOAL_KIB} KiB: ${met(perSession <= MEMORY_GOAL_KIB)}); the next block reached ${k(i.nextBlockDelivered)} of them; a bare ws server (the fake node, sessions straight on it) holds ${bareText} per session${f.bareWs instanceof Error ? ` (${firstLine(f.bareWs)})` : ''}`,
     `upstream WebSockets to the node with ${k(i.sessions)} sessions open: vixy_ws_upstream_connections ${Number.isNaN(i.metric) ? 'absent' : metric}, established TCP connections to its ws port ${i.tcp}, the node counts ${i.nodeSockets} (goal <= ${UPSTREAM_GOAL}: ${met(upstream <= UPSTREAM_GOAL)})`,
   );
 }
 
 function failover(f: Figures, rows: Row[], lines: string[]): void {
+  if (f.failover === null) return;
   if (f.failover instanceof Error) {
     rows.push(['failover', `failed: ${firstLine(f.failover)}`, '']);
     lines.push(`failover: failed: ${f.failover.message}`);
