@@ -19,6 +19,7 @@
 // (client processes), BENCH_ROUNDS=2 (direct, through, then through, direct),
 // BENCH_FAILOVERS=2 (BENCH_IDLE=0 or BENCH_FAILOVERS=0 leaves that part out), BENCH_FAILOVER_SESSIONS=20, BENCH_TIMEOUT_S=1200 (the whole run).
 import { execFileSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { FAST_HEALTH_CHECKS, httpRequest, stopAll, VixyProcess, waitFor } from '../test/support';
 import { cpuSeconds } from './proc-cpu';
 import { failover } from './ws/failover';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     encoding: 'utf8',
   });
   log(`${new Date().toISOString()}, node ${process.version}, Vixy at ${commit.slice(0, 80)}`);
+  log(`machine load (1 min): ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`);
   const node = await FakeChainNode.start();
   const vixy = await startVixy(node);
   const swarms = await SwarmSet.start(SWARMS);
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
   );
   const fo =
     FAILOVERS > 0 ? await part('failover', () => failover(FAILOVERS, FAILOVER_SESSIONS)) : null;
+  log(`machine load (1 min) at the end: ${loadavg()[0].toFixed(1)}`);
   process.stdout.write(`\n${report({ idle, bareWs, paths, failover: fo, rate: OPTS.rate })}`);
 }
 
