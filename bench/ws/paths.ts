@@ -15,6 +15,8 @@ export interface PathFigures {
   /** CPU of the serving side (node, plus Vixy through Vixy) per 1000 notifications. */
   readonly cpuMsPer1000: number;
   readonly vixyCpuMsPer1000: number;
+  /** The delay run's block interval. */
+  readonly blockIntervalMs: number;
   readonly delayP50: number;
   readonly delayP99: number;
   /** Notifications of the tracked blocks that never arrived / arrived twice. */
@@ -28,8 +30,8 @@ export interface PathFigures {
 export interface PathOptions {
   /** Notifications per burst (blocks = notes / sessions, 10 to 100). */
   readonly notes: number;
-  /** Blocks per second of the delay run, and how many blocks. */
-  readonly rate: number;
+  /** Notifications per second of the delay run (a block every N / this s), and its blocks. */
+  readonly delayNotesPerSecond: number;
   readonly delayBlocks: number;
 }
 
@@ -171,7 +173,8 @@ export async function runPath(
     const rates = bursts.map(
       (b) => (b.received / ((b.lastReceived ?? NaN) - (b.firstSent ?? NaN))) * 1000,
     );
-    const steady = await run(node, swarms, options.delayBlocks, 1000 / options.rate);
+    const blockIntervalMs = Math.max(250, (1000 * n) / options.delayNotesPerSecond);
+    const steady = await run(node, swarms, options.delayBlocks, blockIntervalMs);
     const all = [...bursts, steady];
     return {
       sessions: n,
@@ -181,6 +184,7 @@ export async function runPath(
       notesPerSecond: rates.reduce((a, b) => a + b, 0) / rates.length,
       cpuMsPer1000: ((nodeCpu + vixyCpu) * 1e6) / notes,
       vixyCpuMsPer1000: (vixyCpu * 1e6) / notes,
+      blockIntervalMs,
       delayP50: steady.delay.p50,
       delayP99: steady.delay.p99,
       lost: all.reduce((s, b) => s + b.missed + b.undelivered, 0),
@@ -215,6 +219,7 @@ export function combine(runs: readonly PathFigures[]): PathFigures {
     notesPerSecond: mean((r) => r.notesPerSecond),
     cpuMsPer1000: mean((r) => r.cpuMsPer1000),
     vixyCpuMsPer1000: mean((r) => r.vixyCpuMsPer1000),
+    blockIntervalMs: runs[0].blockIntervalMs,
     delayP50: mean((r) => r.delayP50),
     delayP99: mean((r) => r.delayP99),
     lost: sum((r) => r.lost),

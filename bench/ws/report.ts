@@ -19,8 +19,6 @@ export interface Figures {
     { direct: PathFigures | Error; through: PathFigures | Error }
   >;
   readonly failover: FailoverFigures | Error | null;
-  /** Blocks per second of the delay runs. */
-  readonly rate: number;
 }
 
 type Row = [string, string, string];
@@ -65,7 +63,7 @@ function paths(f: Figures, rows: Row[], lines: string[]): void {
     );
     lines.push(
       `notes/s with ${k(n)} sessions${opened(through)}: direct ${k(direct.notesPerSecond)}, through Vixy ${k(through.notesPerSecond)}: ${ratio.toFixed(2)}x (goal >= 1.0x: ${met(ratio >= 1)}); serving CPU per 1000 notes: direct ${direct.cpuMsPer1000.toFixed(1)} ms (the node), through ${through.cpuMsPer1000.toFixed(1)} ms (Vixy ${through.vixyCpuMsPer1000.toFixed(1)} ms)`,
-      `delay node -> client with ${k(n)} sessions at ${f.rate} blocks/s: direct p50 ${ms(direct.delayP50)}, p99 ${ms(direct.delayP99)}; through Vixy p50 ${ms(through.delayP50)}, p99 ${ms(through.delayP99)}`,
+      `delay node -> client with ${k(n)} sessions, a block every ${Math.round(direct.blockIntervalMs)} ms (${k((n * 1000) / direct.blockIntervalMs)} notes/s): direct p50 ${ms(direct.delayP50)}, p99 ${ms(direct.delayP99)}; through Vixy p50 ${ms(through.delayP50)}, p99 ${ms(through.delayP99)}`,
       `delivery to ${k(n)} sessions through Vixy: ${through.lost} notes lost, ${through.repeated} repeated, sessions closed by Vixy ${JSON.stringify(through.closes)}, upstream TCP connections to the node meanwhile ${through.upstreamTcp} (direct: ${direct.lost} lost, ${direct.repeated} repeated)`,
     );
   }
