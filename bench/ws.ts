@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   log(`${new Date().toISOString()}, node ${process.version}, Vixy at ${commit.slice(0, 80)}`);
   log(`machine load (1 min): ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`);
   const node = await FakeChainNode.start();
+  log(`fake chain node: newHeads notifications of ${(await node.stats()).notificationBytes} bytes`);
   const vixy = await startVixy(node);
   const swarms = await SwarmSet.start(SWARMS);
   const pids = [node.proc.pid, vixy.pid, ...swarms.pids];

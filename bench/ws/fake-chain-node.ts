@@ -7,7 +7,8 @@
 // geth header fields), made only when asked: `bench_emit [count, intervalMs]` makes
 // `count` blocks, one every intervalMs (0: as fast as the event loop turns), and sends
 // each to every newHeads subscription. `extraData` carries the time the block was sent
-// (epoch microseconds, 8 bytes of hex): a client subtracts it on receipt.
+// (epoch microseconds, 8 bytes of hex): a client subtracts it on receipt. A notification
+// is about 1.7 KB, as geth's are since Cancun (the bloom alone is 514 characters).
 // Answers what Vixy's health checks and head log ask: eth_chainId, eth_blockNumber,
 // eth_getBlockByNumber (number or tag), eth_getBlockByHash, eth_getLogs ([]),
 // net_version, web3_clientVersion, eth_subscribe / eth_unsubscribe over WebSocket.
@@ -244,6 +245,10 @@ function stats() {
     webSockets: Object.fromEntries(wsOpen),
     framesSent,
     emitting,
+    /** Bytes of one newHeads notification of the head block. */
+    notificationBytes: Buffer.byteLength(
+      `${NOTE_HEAD}0x${'0'.repeat(32)}","result":${head.header}}}`,
+    ),
   };
 }
 

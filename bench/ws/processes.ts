@@ -29,6 +29,7 @@ export interface FakeNodeStats {
   readonly webSockets: Record<string, number>;
   readonly framesSent: number;
   readonly emitting: boolean;
+  readonly notificationBytes: number;
 }
 
 /** fake-chain-node.ts: HTTP + WS on `port`, and on `vixyWsPort` for Vixy's ws_url. */
