@@ -21,7 +21,7 @@ export interface FaultFigures {
   readonly fault: 'kill' | 'freeze';
   /** Sessions served by the faulted node at the time (vixy_ws_upstream_node). */
   readonly onNode: number;
-  /** Fault -> next notification, per session: p50 and max (ms). */
+  /** Fault -> notification of the next block, per session: p50 and max (ms). */
   readonly nextNoteP50: number;
   readonly nextNoteMax: number;
   /** Fault -> the next block mined on a live node (ms): the floor of the figure above. */
@@ -111,8 +111,10 @@ class Session {
     return session;
   }
 
-  firstAfter(t: number): number | undefined {
-    return this.times.find((at) => at > t);
+  /** When the first notification of a block above `height` arrived. */
+  firstAbove(height: number): number | undefined {
+    const i = this.numbers.findIndex((n) => n > height);
+    return i < 0 ? undefined : this.times[i];
   }
 }
 
@@ -161,12 +163,13 @@ export async function failover(rounds: number, sessionCount: number): Promise<Fa
         await sleep(200 + Math.random() * 600); // at a random point of the block
         await miner.idle();
         const at = performance.now();
+        const height = miner.height; // notes of this block may still be on their way
         miner.states[0] = fault === 'kill' ? 'down' : 'frozen';
         await (fault === 'kill' ? nodes[0].kill() : nodes[0].freeze());
         const next = await waitFor(
           'a notification to every session after the fault',
           () => {
-            const t = sessions.map((s) => s.firstAfter(at));
+            const t = sessions.map((s) => s.firstAbove(height));
             return t.every((x) => x !== undefined) ? (t as number[]) : undefined;
           },
           { timeoutMs: 20_000, intervalMs: 5 },

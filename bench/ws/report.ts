@@ -120,7 +120,7 @@ function failover(f: Figures, rows: Row[], lines: string[]): void {
       '',
     ]);
     lines.push(
-      `${x.fault} of the node serving ${x.onNode} of ${fo.sessions} sessions: the next notification came after p50 ${ms(x.nextNoteP50)}, max ${ms(x.nextNoteMax)}; the next block was mined after ${ms(x.nextBlock)}`,
+      `${x.fault} of the node serving ${x.onNode} of ${fo.sessions} sessions: the next block's notification came after p50 ${ms(x.nextNoteP50)}, max ${ms(x.nextNoteMax)}; the next block was mined after ${ms(x.nextBlock)}`,
     );
   }
   rows.push([
