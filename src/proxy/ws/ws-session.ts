@@ -21,7 +21,12 @@ const NOTE_END = Buffer.from('}}');
 
 /** A client subscription: read from the head log, or a share of an upstream one. */
 type ClientSub =
-  | { readonly kind: 'feed'; readonly feed: FeedSubscription; readonly idBytes: Buffer }
+  | {
+      readonly kind: 'feed';
+      readonly feed: FeedSubscription;
+      /** NOTIFICATION_PREFIX and the id: every frame of it starts with these bytes. */
+      readonly head: Buffer;
+    }
   | { readonly kind: 'shared'; release: (() => void) | null };
 
 /** What the session answers by itself, and what starts once the answer is sent. */
@@ -106,11 +111,13 @@ export class WsSession {
   /** The head log changed: what each of its subscriptions gets now. */
   pull(): void {
     if (this.ended || this.closing || this.feeds === 0) return;
+    let sent = 0;
     for (const [id, sub] of this.subs) {
       if (sub.kind !== 'feed') continue;
       const { suffixes, end } = sub.feed.pull();
       for (const suffix of suffixes) {
-        this.toClient(Buffer.concat([NOTIFICATION_PREFIX, sub.idBytes, suffix]));
+        // One frame (the usual block): ws writes it at once; more leave in one write.
+        this.toClient(Buffer.concat([sub.head, suffix]), ++sent > 1 || suffixes.length > 1);
         this.deps.metrics.notified(sub.feed.kind);
       }
       if (end !== undefined) {
@@ -247,7 +254,11 @@ export class WsSession {
     const commit = (): void => {
       this.subscribing--;
       if (this.ended) return feed.close();
-      this.subs.set(id, { kind: 'feed', feed, idBytes: Buffer.from(id) });
+      this.subs.set(id, {
+        kind: 'feed',
+        feed,
+        head: Buffer.concat([NOTIFICATION_PREFIX, Buffer.from(id)]),
+      });
       this.feeds++;
       this.deps.metrics.subscriptions(1);
     };
@@ -304,10 +315,10 @@ export class WsSession {
 
   // ---- client socket -----------------------------------------------------------------
 
-  private toClient(data: string | Buffer): void {
+  private toClient(data: string | Buffer, cork = true): void {
     const client = this.client;
     if (this.ended || this.closing || client.readyState !== OPEN) return;
-    this.cork();
+    if (cork) this.cork();
     client.send(data, TEXT_FRAME);
     this.deps.metrics.toClient();
     if (client.bufferedAmount > this.deps.maxClientBufferBytes) {
