@@ -7,6 +7,7 @@ import { register } from 'prom-client';
 import { ConfigStore, loadConfigFile } from '../src/config';
 import { EventStreamsService } from '../src/proxy/events/event-streams.service';
 import {
+  CORE_STREAM_PATH,
   EVENTS_CLOCK,
   type EventsClock,
   type TimerHandle,
@@ -37,6 +38,20 @@ async function metric(name: string, labels: Record<string, string> = {}): Promis
     Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l),
   );
   return match?.value ?? 0;
+}
+
+/** Changes of the serving node, whatever the reason. */
+async function allMoves(): Promise<number> {
+  let sum = 0;
+  for (const reason of ['unavailable', 'stall', 'closed', 'failback']) {
+    sum += await metric('vixy_cl_event_stream_moves_total', { reason });
+  }
+  return sum;
+}
+
+/** Internal streams a node was asked for (one per (re)connection). */
+function coreStreams(node: SseBeacon): number {
+  return node.eventRequests().filter((u) => u === CORE_STREAM_PATH).length;
 }
 
 /** True when the slots are consecutive chain blocks without a repeat. */
@@ -127,10 +142,9 @@ describe('GET /cl/eth/v1/events', () => {
     }
     booted.registry.setDrained('cl', 'b1', false);
     booted.setCl(['b1', 'b2']);
-    // Back to the preferred node, live on both (the fail-back takes one stall time). A
-    // test without blocks leaves both nodes silent for longer than the stall time, and a
-    // serving node still marked stalled moves to whichever node sends the next block
-    // first: one block on both first, then the fail-back if that moved the streams.
+    // Back to the preferred node, live on both: one block on both (after a test without
+    // blocks both nodes are stalled, and the next block moves nothing, whichever node
+    // sends it first), then the fail-back (one stall time) if a test moved the streams.
     if (serving() !== null) {
       await produce(1);
       await sleep(50);
@@ -236,6 +250,36 @@ describe('GET /cl/eth/v1/events', () => {
         timeoutMs: 5000,
       },
     );
+  });
+
+  it('stays on the serving node while every node is silent (a halted chain), across reopened node streams', async () => {
+    const client = await open('?topics=block&topics=head');
+    await waitFor('both node streams open', () => (b1.streams && b2.streams) || undefined, {
+      timeoutMs: 5000,
+    });
+    await produce(1, [b1, b2], client);
+    const moves = await allMoves();
+    const filled = await metric('vixy_cl_events_filled_total', { topic: 'head' });
+    const opened = [b1, b2].map((n) => coreStreams(n));
+    // Past five stall times of silence both node streams are opened again.
+    await waitFor(
+      'the silent node streams reopened',
+      () => [b1, b2].every((n, i) => coreStreams(n) > opened[i]) || undefined,
+      { timeoutMs: 10 * STALL_MS },
+    );
+    await sleep(2 * STALL_MS);
+    expect(serving()).toBe('b1');
+    // The chain goes on: b2 sends the next block a moment before b1.
+    chain.addBlock();
+    b2.follow();
+    await sleep(50);
+    b1.follow();
+    await client.waitForBlock(chain.head.slot);
+    await sleep(STALL_MS);
+    expect(serving()).toBe('b1');
+    expect(await allMoves()).toBe(moves);
+    expect(await metric('vixy_cl_events_filled_total', { topic: 'head' })).toBe(filled);
+    expectEveryBlockOnce(client, chain);
   });
 
   it('drops an event cut by a close and delivers its block once from the next node', async () => {

@@ -110,6 +110,7 @@ export class EventUpstream {
     this.evaluate();
   }
 
+  /** Reopens silent node streams first, then chooses the serving node once. */
   private tick(): void {
     const now = this.deps.clock.now();
     for (const feed of this.feeds.values()) feed.tick(now);
@@ -126,34 +127,54 @@ export class EventUpstream {
     this.pending.push(event);
   }
 
-  /** Decides which node serves; cheap, called on every node change and tick. */
+  /**
+   * Decides which node serves; cheap, called on every node change and once per tick,
+   * with every node judged at the same instant.
+   */
   private evaluate(): void {
     if (!this.running) return;
+    const now = this.deps.clock.now();
     const available: NodeFeed[] = [];
     for (const name of this.deps.nodes.available()) {
       const feed = this.feeds.get(name);
       if (feed !== undefined) available.push(feed);
     }
     const leader = this.leader;
-    const live = available.find((f) => f.liveness === 'live');
+    const live = available.filter((f) => f.liveness(now) === 'live');
     if (leader !== null && !available.includes(leader)) {
-      const reason = reasonOf(leader);
+      const reason = reasonOf(leader, now);
       if (available.length === 0) return this.lose(leader, reason);
-      return this.move(live ?? available[0], reason);
+      return this.move(live[0] ?? available[0], reason);
     }
     if (available.length === 0) return;
-    if (leader === null) return this.move(live ?? available[0], this.lostBecause);
-    const state = leader.liveness;
-    if (state === 'stalled' || state === 'down') {
-      if (live !== undefined) this.move(live, reasonOf(leader));
-      return;
+    if (leader === null) return this.move(live[0] ?? available[0], this.lostBecause);
+    const state = leader.liveness(now);
+    switch (state) {
+      case 'down': {
+        // Gone, not silent: a node that answered and has not stalled takes over too.
+        const to = live[0] ?? available.find((f) => f.liveness(now) === 'open');
+        if (to !== undefined) this.move(to, 'closed');
+        return;
+      }
+      case 'stalled': {
+        const to = live.find((f) => silentWhileLive(leader, f, now));
+        if (to !== undefined) this.move(to, 'stall');
+        return;
+      }
+      case 'connecting':
+      case 'open':
+      case 'live':
+        break;
+      default: {
+        const never: never = state;
+        throw new Error(`unknown liveness ${String(never)}`);
+      }
     }
-    if (live === undefined || live === leader) return;
-    const since = live.liveSince;
-    const preferred = available.indexOf(live) < available.indexOf(leader);
-    if (preferred && since !== null && this.deps.clock.now() - since >= live.stallMs) {
-      this.move(live, 'failback');
-    }
+    const first = live[0];
+    if (first === undefined || first === leader) return;
+    const since = first.liveSince(now);
+    const preferred = available.indexOf(first) < available.indexOf(leader);
+    if (preferred && since !== null && now - since >= first.stallMs) this.move(first, 'failback');
   }
 
   /** The serving node left and none can take over: streams stay open and wait. */
@@ -218,8 +239,8 @@ export class EventUpstream {
   }
 }
 
-function reasonOf(feed: NodeFeed): MoveReason {
-  switch (feed.liveness) {
+function reasonOf(feed: NodeFeed, now: number): MoveReason {
+  switch (feed.liveness(now)) {
     case 'down':
       return 'closed';
     case 'stalled':
@@ -227,4 +248,16 @@ function reasonOf(feed: NodeFeed): MoveReason {
     default:
       return 'unavailable';
   }
+}
+
+/**
+ * A stalled serving node gives way to a live node only once it has been silent for a
+ * stall time while that node was live: the other node sent real events meanwhile, newer
+ * than the serving node's last one. Neither a halted chain (every node silent) nor the
+ * first block after it, which one node sends a moment before the other, moves the streams.
+ */
+function silentWhileLive(leader: NodeFeed, other: NodeFeed, now: number): boolean {
+  const since = other.liveSince(now);
+  if (since === null || other.lastEventAt <= leader.lastEventAt) return false;
+  return now - Math.max(leader.lastEventAt, since) >= leader.stallMs;
 }

@@ -9,11 +9,15 @@ import {
 import { UpstreamStream } from './upstream-stream';
 
 /**
- * How a node's internal stream is doing. `connecting`: no answer yet (Lodestar sends
- * its headers with the first event); `live`: events within the stall time; `stalled`:
- * silent longer than that; `down`: failed or ended, reconnecting.
+ * How a node's internal stream is doing at an instant. `live`: open, with a real event
+ * (head, block or finalized checkpoint; not a comment, not the opening of the stream)
+ * within the stall time; `open`: answered, no event on this connection yet, the last
+ * one within the stall time; `connecting`: no answer yet (Lodestar sends its headers
+ * with the first event); `stalled`: open or connecting, no real event for longer than
+ * the stall time (a reopened stream stays stalled until its first event); `down`:
+ * failed or ended, reconnecting.
  */
-export type Liveness = 'connecting' | 'live' | 'stalled' | 'down';
+export type Liveness = 'connecting' | 'open' | 'live' | 'stalled' | 'down';
 
 export interface NodeFeedDeps {
   readonly nodes: BeaconNodes;
@@ -23,7 +27,7 @@ export interface NodeFeedDeps {
   /** Timeout of the node's /eth/v1/config/spec read. */
   readonly requestTimeoutMs: () => number;
   readonly onEvent: (feed: NodeFeed, event: CoreEvent) => void;
-  /** Liveness changed. */
+  /** The feed became live, or went down. */
   readonly onChange: (feed: NodeFeed, reason: string) => void;
 }
 
@@ -35,13 +39,17 @@ const RESTART_AFTER_STALLS = 5;
  * never forwarded as such: it tells whether the node is live (a head every slot)
  * whatever topics clients chose, and it is where the chain log reads its events while
  * the node serves. Keeps the node's latest head event (a fill after a move uses it as
- * it is) and its slot length from /eth/v1/config/spec.
+ * it is) and its slot length from /eth/v1/config/spec. Liveness is a function of the
+ * time: every node is judged at the same instant.
  */
 export class NodeFeed {
   private readonly stream: UpstreamStream;
-  private lastActivity = 0;
-  private since: number | null = null;
-  private stalled = false;
+  /** The node's last real event (its start while it has sent none). */
+  private eventAt = 0;
+  /** Start of the current live period: its first event (null: not live since a break). */
+  private liveFrom: number | null = null;
+  /** Last event or (re)opening: the restart of a silent connection counts from here. */
+  private quietSince = 0;
   private secondsPerSlot: number | undefined;
   private epochSlots: number | undefined;
   private specLoading = false;
@@ -55,39 +63,48 @@ export class NodeFeed {
     this.stream = new UpstreamStream(deps.nodes, name, CORE_STREAM_PATH, deps.clock, {
       onOpen: () => this.opened(),
       onEvent: (sse) => {
-        this.activity();
         const event = parseCoreEvent(sse);
         if (event === undefined) return;
+        this.delivered();
         if (event.topic === 'head') this.lastHead = event;
         deps.onEvent(this, event);
       },
       onDown: (reason) => {
-        this.since = null;
-        this.stalled = false;
+        this.liveFrom = null;
         deps.onChange(this, reason);
       },
     });
   }
 
-  get liveness(): Liveness {
-    switch (this.stream.state) {
+  /** The feed's state at `now` (the clock's time by default). */
+  liveness(now = this.deps.clock.now()): Liveness {
+    const state = this.stream.state;
+    switch (state) {
       case 'stopped':
       case 'down':
         return 'down';
       case 'connecting':
-        return this.stalled ? 'stalled' : 'connecting';
-      case 'open':
-        return this.stalled ? 'stalled' : 'live';
+      case 'open': {
+        const silent = now - this.eventAt;
+        if (silent > this.stallMs) return 'stalled';
+        if (state === 'connecting') return 'connecting';
+        return this.liveFrom !== null ? 'live' : 'open';
+      }
       default: {
-        const never: never = this.stream.state;
+        const never: never = state;
         throw new Error(`unknown stream state ${String(never)}`);
       }
     }
   }
 
   /** Since when the feed has been live without a break (null when it is not). */
-  get liveSince(): number | null {
-    return this.liveness === 'live' ? this.since : null;
+  liveSince(now = this.deps.clock.now()): number | null {
+    return this.liveness(now) === 'live' ? this.liveFrom : null;
+  }
+
+  /** When the node last sent a real event (its start, if it has sent none). */
+  get lastEventAt(): number {
+    return this.eventAt;
   }
 
   /** Silence that makes the node stalled: the configured value, or two of its slots. */
@@ -102,48 +119,43 @@ export class NodeFeed {
   }
 
   start(): void {
-    this.lastActivity = this.deps.clock.now();
+    this.eventAt = this.quietSince = this.deps.clock.now();
+    this.liveFrom = null;
     this.stream.start();
     this.loadSpec();
   }
 
   stop(): void {
     this.stream.stop();
-    this.since = null;
-    this.stalled = false;
+    this.liveFrom = null;
   }
 
-  /** Checks for silence; called on every tick of the event upstream. */
+  /**
+   * Reopens a connection silent for RESTART_AFTER_STALLS stall times (maybe half-open);
+   * called on every tick of the event upstream. The reopened stream is not live: only
+   * an event makes it so.
+   */
   tick(now: number): void {
     const state = this.stream.state;
     if (state !== 'open' && state !== 'connecting') return;
-    const silent = now - this.lastActivity;
-    if (silent > this.stallMs * RESTART_AFTER_STALLS) {
-      this.lastActivity = now;
-      this.since = null;
-      this.stream.restart();
-      return;
-    }
-    if (!this.stalled && silent > this.stallMs) {
-      this.stalled = true;
-      this.since = null;
-      this.deps.onChange(this, `no event for ${Math.round(silent)} ms`);
-    }
+    if (now - this.quietSince <= this.stallMs * RESTART_AFTER_STALLS) return;
+    this.quietSince = now;
+    this.liveFrom = null;
+    this.stream.restart();
   }
 
   private opened(): void {
-    this.activity();
+    this.quietSince = this.deps.clock.now();
     if (this.secondsPerSlot === undefined) this.loadSpec();
   }
 
-  private activity(): void {
+  private delivered(): void {
     const now = this.deps.clock.now();
-    this.lastActivity = now;
-    if (this.stream.state !== 'open') return;
-    const wasLive = !this.stalled && this.since !== null;
-    this.stalled = false;
-    this.since ??= now;
-    if (!wasLive) this.deps.onChange(this, 'live');
+    const wasLive = this.liveness(now) === 'live';
+    this.eventAt = this.quietSince = now;
+    if (wasLive) return;
+    this.liveFrom = now;
+    this.deps.onChange(this, 'live');
   }
 
   private loadSpec(): void {
