@@ -5,7 +5,8 @@
  * stops the demo by itself (smoke test).
  */
 import { join } from 'node:path';
-import { type AnvilNode, startAnvilCluster } from '../test/support/anvil';
+import { type AnvilNode, startSameChainCluster } from '../test/support/anvil';
+import { BlockMiner } from '../test/support/block-miner';
 import {
   type LodestarNode,
   ensureLodestarInstalled,
@@ -58,13 +59,12 @@ function printGuide(vixy: VixyProcess, el: AnvilNode[], cl: LodestarNode[]): voi
   const base = vixy.baseUrl;
   const wsUrl = `${base.replace(/^http/, 'ws')}/el/ws`;
   const [p1, p2, b1] = el;
-  const rpc = `'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'`;
   say();
   say('=== Vixy demo is running ===');
   say(`Vixy            ${base}   (pid ${vixy.pid}, config ${vixy.configPath})`);
   el.forEach((node, i) => {
     const role = i < 2 ? `el-primary-${i + 1}` : 'el-backup-1';
-    say(`${role.padEnd(15)} ${node.httpUrl}   chain id ${node.chainId}   pid ${node.pid}`);
+    say(`${role.padEnd(15)} ${node.httpUrl}   pid ${node.pid}`);
   });
   cl.forEach((node, i) => {
     say(
@@ -75,8 +75,7 @@ function printGuide(vixy: VixyProcess, el: AnvilNode[], cl: LodestarNode[]): voi
   say('Try:');
   say(`  curl -s -X POST ${base}/el -H 'content-type: application/json' \\`);
   say(`    -d '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'`);
-  say(`  curl -s -X POST ${base}/el -H 'content-type: application/json' -d ${rpc}`);
-  say('    (the chain id tells which EL node answered)');
+  say(`  curl -s ${base}/metrics | grep ^vixy_el_requests_total   # which EL node answered`);
   say(`  curl -s ${base}/status`);
   say(`  curl -s ${base}/cl/eth/v1/beacon/headers/head`);
   say(`  curl -s ${base}/metrics | grep ^vixy_`);
@@ -89,11 +88,9 @@ function printGuide(vixy: VixyProcess, el: AnvilNode[], cl: LodestarNode[]): voi
   say('Failover:');
   if (p1 && p2 && b1) {
     say(
-      `  kill ${p1.pid}             # el-primary-1 dies: traffic moves to el-primary-2 (chain id ${p2.chainId})`,
+      `  kill ${p1.pid}             # el-primary-1 dies: traffic moves to el-primary-2, subscriptions miss no block`,
     );
-    say(
-      `  kill ${p2.pid}             # then el-primary-2: the backup takes over (chain id ${b1.chainId})`,
-    );
+    say(`  kill ${p2.pid}             # then el-primary-2: the backup takes over`);
     say(`  kill -STOP ${b1.pid} / kill -CONT ${b1.pid}   # hang and resume a node`);
   }
   if (cl[1])
@@ -107,6 +104,7 @@ function printGuide(vixy: VixyProcess, el: AnvilNode[], cl: LodestarNode[]): voi
 }
 
 let shuttingDown = false;
+let minerStop: (() => Promise<void>) | undefined;
 
 async function shutdown(reason: string, code: number): Promise<never> {
   if (shuttingDown) {
@@ -115,6 +113,7 @@ async function shutdown(reason: string, code: number): Promise<never> {
   }
   shuttingDown = true;
   say(`\n${reason}: stopping every node and Vixy...`);
+  await minerStop?.();
   await stopAll(8000);
   say('stopped.');
   process.exit(code);
@@ -125,11 +124,15 @@ async function main(): Promise<void> {
     process.on(sig, () => void shutdown(sig, 0));
   }
   const port = await choosePort();
-  say('starting 3 anvil nodes and 2 Lodestar beacon nodes...');
+  say('starting 3 anvil nodes of one chain and 2 Lodestar beacon nodes...');
   const [el, cl] = await Promise.all([
-    startAnvilCluster(3, { blockTime: 2 }),
+    startSameChainCluster(3, { blockInterval: 2 }),
     ensureLodestarInstalled().then(() => startLodestarPair()),
   ]);
+  // One chain: every live node gets the same block every 2 s (a node stopped with
+  // kill -STOP misses them and catches up after kill -CONT).
+  const miner = await BlockMiner.start(() => el, { intervalMs: 2000 });
+  minerStop = () => miner.stop();
   const [p1, p2, b1] = el;
   if (!p1 || !p2 || !b1) throw new Error('expected 3 anvil nodes');
   const config = renderConfig({
