@@ -156,21 +156,4 @@ export function raiseFileLimit(pid: number, wanted: number): number {
   return softFileLimit(pid);
 }
 
-/** Established TCP connections whose local (server) port is `port`, from /proc/net/tcp{,6}. */
-export function establishedTo(port: number): number {
-  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  let n = 0;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n')) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 3 && f[1].endsWith(hexPort) && f[3] === '01') n++;
-    }
-  }
-  return n;
-}
+export { establishedOn as establishedTo } from '../../test/support/tcp';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Given, Then, When } from '@cucumber/cucumber';
 import {
   type AnvilNode,
@@ -13,6 +13,7 @@ import {
   toHex,
   waitFor,
 } from '../../test/support';
+import { establishedOn } from '../../test/support/tcp';
 import { WsFront } from '../../test/support/ws-front';
 import { scrape } from '../support/node-metrics';
 import { type VixyWorld } from '../support/world';
@@ -280,25 +281,6 @@ Then(
     if (n >= max) throw new Error(`${n} WebSocket connections to ${name} in ${seconds} s`);
   },
 );
-
-/** Established TCP connections whose local port is `port` (the server side of each). */
-function establishedOn(port: number): number {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  let n = 0;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/);
-      if (state === '01' && local?.endsWith(`:${hex}`)) n += 1;
-    }
-  }
-  return n;
-}
 
 Then(
   'no EL node has more than {int} established TCP connections on its WebSocket front',
