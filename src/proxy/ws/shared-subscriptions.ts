@@ -90,8 +90,9 @@ export class SharedSubscriptions {
   }
 
   private open(key: string, s: Shared, node: NodeSockets): void {
-    s.upstream = node.subscribe(s.params, {
+    const upstream = node.subscribe(s.params, {
       onNotification: (result) => {
+        if (s.upstream !== upstream) return; // a late one from the node left behind
         const json = JSON.stringify(result ?? null);
         for (const listener of [...s.listeners]) listener(json);
       },
@@ -100,13 +101,14 @@ export class SharedSubscriptions {
         for (const wake of s.waiting.splice(0)) wake({ ok: true, release: () => undefined });
       },
       onRefused: (error) => {
-        s.upstream = null;
+        if (s.upstream === upstream) s.upstream = null;
         for (const wake of s.waiting.splice(0)) wake({ ok: false, error });
         // Nobody can have it on this node: forget it unless clients still hold it
         // (a later node may accept it again).
         if (s.listeners.size === 0 && this.shared.get(key) === s) this.shared.delete(key);
       },
     });
+    s.upstream = upstream;
   }
 
   private release(key: string, s: Shared, listener: SharedListener): void {
