@@ -53,6 +53,15 @@ export class JsonRpcWsAdapter extends WsAdapter {
     return server;
   }
 
+  /**
+   * No message handlers: a session reads its client's frames itself (ws-session.ts), so
+   * the per-client pipeline Nest would build for `@SubscribeMessage` handlers (several
+   * objects per connection, and a look at every frame) is not built at all.
+   */
+  override bindMessageHandlers(): void {
+    // nothing to bind: the gateway has no @SubscribeMessage handlers
+  }
+
   override bindErrorHandler(server: Server): Server {
     server.on('connection', (ws) =>
       ws.on('error', (err) => this.wsLogger.debug({ reason: err.message }, 'client socket error')),
