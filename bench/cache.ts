@@ -24,7 +24,7 @@ import { type TomlTable, VixyProcess } from '../test/support/vixy';
 import { waitFor } from '../test/support/wait';
 import { probe } from './probe';
 import { byRound, type Contender, median, medianOf, runRounds } from './rounds';
-import { findExecutable } from './wrk';
+import { requireWrk } from './wrk';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -45,12 +45,8 @@ const MAX_QPS = 1_000_000;
 type Stoppers = (() => Promise<unknown>)[];
 
 async function main(): Promise<void> {
-  const wrk = await findExecutable('wrk');
-  if (wrk === undefined) {
-    process.stderr.write(`wrk is not installed; install it with:\n  ${INSTALL_HINT}\n`);
-    process.exitCode = 1;
-    return;
-  }
+  const wrk = await requireWrk(INSTALL_HINT);
+  if (wrk === undefined) return;
   const options = {
     rounds: ROUNDS,
     seconds: SECONDS,

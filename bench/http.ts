@@ -17,7 +17,7 @@ import { waitFor } from '../test/support/wait';
 import { startNginx } from './nginx';
 import { probe } from './probe';
 import { type Contender, median, runRounds } from './rounds';
-import { findExecutable } from './wrk';
+import { findExecutable, requireWrk } from './wrk';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -30,12 +30,8 @@ const HOOK_HEADERS = { 'x-api-key': 'bench-api-key-0123456789' };
 const INSTALL_HINT = 'apt-get update && apt-get install -y --no-install-recommends nginx wrk';
 
 async function main(): Promise<void> {
-  const wrk = await findExecutable('wrk');
-  if (wrk === undefined) {
-    process.stderr.write(`wrk is not installed; install it with:\n  ${INSTALL_HINT}\n`);
-    process.exitCode = 1;
-    return;
-  }
+  const wrk = await requireWrk(INSTALL_HINT);
+  if (wrk === undefined) return;
   const stoppers: (() => Promise<unknown>)[] = [];
   try {
     const contenders = await startContenders(stoppers);

@@ -32,6 +32,16 @@ export async function findExecutable(name: string): Promise<string | undefined> 
   }
 }
 
+/** The wrk executable, or undefined after telling how to install it (exit code 1). */
+export async function requireWrk(installHint: string): Promise<string | undefined> {
+  const wrk = await findExecutable('wrk');
+  if (wrk === undefined) {
+    process.stderr.write(`wrk is not installed; install it with:\n  ${installHint}\n`);
+    process.exitCode = 1;
+  }
+  return wrk;
+}
+
 /** Runs wrk POSTing o.body or eth_blockNumber (bench/el-post.lua) and parses its report. */
 export async function runWrk(wrk: string, o: WrkOptions): Promise<WrkResult> {
   const args = [`-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, '--latency'];
